@@ -1,0 +1,13 @@
+//! The Ice encoding 1.1 (and 1.0 where Ice still uses it): byte-exact with ZeroC Ice 3.7.
+//!
+//! [`OutputStream`] and [`InputStream`] write and read the wire form; [`Encode`] and
+//! [`Decode`] are the traits generated code implements for Slice types.
+//! Reference: `ICE-PROTOCOL.md` sections 1 to 7, 14 and 15.
+
+mod error;
+mod stream;
+
+pub use error::MarshalError;
+pub use stream::{
+    Decode, Encode, EncodingVersion, InputStream, OutputStream, ENCODING_1_0, ENCODING_1_1,
+};

@@ -1,0 +1,1 @@
+//! `slicec-rs`: the Slice-to-Rust compiler (library used by the CLI and by build scripts).

@@ -1,0 +1,1 @@
+//! Helpers shared by the interoperability tests (finding Debian's Ice, free ports, ...).
