@@ -5,9 +5,11 @@
 //! Reference: `ICE-PROTOCOL.md` sections 1 to 7, 14 and 15.
 
 mod error;
+pub mod exception;
 mod stream;
 
 pub use error::MarshalError;
+pub use exception::UserException;
 pub use stream::{
     Decode, Encode, EncodingVersion, InputStream, OutputStream, ENCODING_1_0, ENCODING_1_1,
 };
