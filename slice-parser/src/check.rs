@@ -224,8 +224,7 @@ impl<'a> Checker<'a> {
 
     /// "FILE:LINE" of a span, as the reference prints it inside messages.
     pub(crate) fn file_line(&self, span: Span) -> String {
-        let f = self.sources.file(span.file);
-        let (line, _) = f.line_col(span.start);
-        format!("{}:{}", f.name, line)
+        let (name, line) = self.sources.file(span.file).presumed_line(span.start);
+        format!("{name}:{line}")
     }
 }

@@ -34,7 +34,7 @@ fn render(comp: &Compilation, dir: &Path) -> String {
         };
         let line = match d.location {
             Location::Span(s) => {
-                let (line, _) = comp.sources.line_col(s);
+                let (_, line) = comp.sources.file(s.file).presumed_line(s.start);
                 format!("{line}: {sev}{}", d.message)
             }
             Location::File(_) | Location::None => format!("{sev}{}", d.message),
