@@ -17,6 +17,9 @@ pub struct File {
 }
 
 /// An element of a definition list (global scope or module body).
+// File metadata is rare and definitions are the common case, so boxing the large variant
+// would only add an allocation per definition.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     /// `[[ ... ]]` (legal only before the first definition of its file, at global scope).

@@ -1,0 +1,1472 @@
+//! The pest grammar (`slice.pest`) and its lowering to the [`crate::ast`].
+//!
+//! The grammar is parsed phrase by phrase: Rust walks definition lists and bodies (braces,
+//! the `;` after each item) and hands each definition header, member or enum to pest. This
+//! mirrors the reference bison parser where it matters for users:
+//!
+//! * messages: the reference's error rules ("`;' missing after const definition", "keyword
+//!   `K' cannot be used as struct name", "missing data member name", ...) are reproduced by
+//!   accepting a superset in the grammar and reporting in the lowering;
+//! * error recovery: after a `syntax error` the tokens up to the next `;` are discarded and
+//!   parsing resumes in the list bison would resume in (an error inside `[...]` metadata of a
+//!   module's definition abandons that module; an error in a parameter list resumes after
+//!   its `)`), so one mistake does not hide the rest and follow-up errors match;
+//! * lines: every error points at the token bison had in hand (13.2).
+//!
+//! This module must never panic and never recurse without bound: pest only ever sees one
+//! phrase (whose nesting is fixed by the grammar), and module nesting is capped at
+//! [`MAX_MODULE_DEPTH`].
+
+mod doc;
+mod literal;
+
+use crate::ast;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::preprocess::Preprocessed;
+use crate::source::{SourceMap, Span};
+use pest::iterators::Pair;
+use pest::Parser as _;
+use pest_derive::Parser;
+
+pub use doc::parse as parse_doc_comment;
+
+/// The pest parser generated from `slice.pest`.
+#[derive(Parser)]
+#[grammar = "grammar/slice.pest"]
+pub struct SliceParser;
+
+/// Deepest module nesting accepted; deeper input is reported and not parsed further (so
+/// no later phase can overflow its stack on the tree).
+pub const MAX_MODULE_DEPTH: usize = 100;
+
+/// Parses the preprocessed buffer; syntax errors go to `diags` and parsing goes on where it
+/// can resynchronise.
+pub fn parse(pp: &Preprocessed, sources: &SourceMap, diags: &mut Diagnostics) -> ast::File {
+    let mut driver = Driver {
+        text: &pp.text,
+        sources,
+        diags,
+        docs: doc::DocSlot::new(&pp.text, sources),
+        pos: 0,
+        base: 0,
+        aborted: false,
+    };
+    if driver.text.starts_with('\u{FEFF}') {
+        driver.pos = '\u{FEFF}'.len_utf8();
+    }
+    let (items, _) = driver.definitions(0);
+    ast::File { items }
+}
+
+/// How a definition list ended.
+enum End {
+    /// At its `}`.
+    Closed(Span),
+    /// At the end of input (reported by the list itself when it was inside a module).
+    Eof,
+    /// An error inside metadata: bison abandons the enclosing module and recovers in the
+    /// list around it, starting at this offset.
+    Unwind(usize),
+}
+
+/// Which body a member list belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    Class,
+    Interface,
+    Exception,
+    Struct,
+}
+
+/// A member of a class, interface, exception or struct body.
+enum Member {
+    Data(ast::DataMember),
+    Operation(ast::Operation),
+}
+
+struct Driver<'a, 'd> {
+    text: &'a str,
+    sources: &'a SourceMap,
+    diags: &'d mut Diagnostics,
+    docs: doc::DocSlot<'a>,
+    /// The next unread byte of `text`.
+    pos: usize,
+    /// Where the phrase being lowered started (pest positions are relative to it).
+    base: usize,
+    /// Set when bison would have given up (end of input during error recovery).
+    aborted: bool,
+}
+
+impl<'a> Driver<'a, '_> {
+    // ---- positions and tokens ---------------------------------------------------------
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        self.sources.pp_span(start as u32, end as u32)
+    }
+
+    fn pspan(&self, p: &Pair<'a, Rule>) -> Span {
+        let s = p.as_span();
+        self.span(self.base + s.start(), self.base + s.end())
+    }
+
+    fn pstart(&self, p: &Pair<'a, Rule>) -> usize {
+        self.base + p.as_span().start()
+    }
+
+    fn pend(&self, p: &Pair<'a, Rule>) -> usize {
+        self.base + p.as_span().end()
+    }
+
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.text.as_bytes().get(at).copied()
+    }
+
+    /// Skips blanks and comments from `i`.
+    fn trivia_end(&self, mut i: usize) -> usize {
+        let b = self.text.as_bytes();
+        loop {
+            match b.get(i) {
+                Some(b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C) => i += 1,
+                Some(b'/') if b.get(i + 1) == Some(&b'/') => {
+                    i = self.text[i..].find('\n').map_or(b.len(), |n| i + n);
+                }
+                Some(b'/') if b.get(i + 1) == Some(&b'*') => {
+                    i = self.text[i + 2..]
+                        .find("*/")
+                        .map_or(b.len(), |n| i + 2 + n + 2);
+                }
+                _ => return i,
+            }
+        }
+    }
+
+    fn skip(&mut self) {
+        self.pos = self.trivia_end(self.pos);
+    }
+
+    /// End of the token starting at `i` (a rough copy of the reference scanner, used for
+    /// spans of unexpected tokens and for skipping during error recovery).
+    fn token_end(&self, i: usize) -> usize {
+        let b = self.text.as_bytes();
+        let Some(&c) = b.get(i) else { return i };
+        let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let mut j = i + 1;
+        match c {
+            b'"' => {
+                while j < b.len() && b[j] != b'"' && b[j] != b'\n' {
+                    j += if b[j] == b'\\' && j + 1 < b.len() {
+                        2
+                    } else {
+                        1
+                    };
+                }
+                (j + 1).min(b.len())
+            }
+            b'[' if b.get(j) == Some(&b'[') => j + 1,
+            b']' if b.get(j) == Some(&b']') => j + 1,
+            b'\\' | b':' | b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                while j < b.len() && (is_word(b[j]) || b[j] == b':') {
+                    j += 1;
+                }
+                j
+            }
+            b'0'..=b'9' | b'.' => {
+                while j < b.len() && (is_word(b[j]) || b[j] == b'.') {
+                    j += 1;
+                }
+                j
+            }
+            0x80.. => {
+                while j < b.len() && !self.text.is_char_boundary(j) {
+                    j += 1;
+                }
+                j
+            }
+            _ => j,
+        }
+    }
+
+    fn token_span(&self, at: usize) -> Span {
+        self.span(at, self.token_end(at))
+    }
+
+    /// The span of the first token at or after `from`, and its offset.
+    fn next_token(&self, from: usize) -> (usize, Span) {
+        let at = self.trivia_end(from);
+        (at, self.token_span(at))
+    }
+
+    // ---- diagnostics and recovery -----------------------------------------------------
+
+    fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
+        self.diags.push(Diagnostic::error(code, span, message));
+    }
+
+    fn illegal_byte(&mut self, at: usize) {
+        let b = self.byte(at).unwrap_or(0);
+        let mut start = at;
+        while start > 0 && !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let span = self.span(start, self.token_end(start));
+        self.error(
+            "illegal-character",
+            span,
+            format!("illegal input character: '\\{b:03o}'"),
+        );
+    }
+
+    /// `syntax error` at the token starting at `at` (preceded, like the reference scanner
+    /// does, by a message for a non-ASCII byte there).
+    fn syntax_error(&mut self, at: usize) {
+        if self.byte(at).is_some_and(|b| b >= 0x80) {
+            self.illegal_byte(at);
+        }
+        let span = self.token_span(at);
+        self.error("syntax", span, "syntax error");
+    }
+
+    /// Bison's recovery: discards the tokens from `at` up to and including the next `stop`
+    /// (`;` or `)`). Returns false, and gives up on the rest of the input as bison does,
+    /// when the input ends first.
+    fn recover(&mut self, at: usize, stop: u8) -> bool {
+        let mut i = at;
+        loop {
+            i = self.trivia_end(i);
+            match self.byte(i) {
+                None => {
+                    self.pos = i;
+                    self.aborted = true;
+                    return false;
+                }
+                Some(c) if c == stop => {
+                    self.pos = i + 1;
+                    return true;
+                }
+                Some(c) if c >= 0x80 => {
+                    let end = self.token_end(i);
+                    // The byte at `at` was reported with the syntax error.
+                    for k in i..end {
+                        if k != at {
+                            self.illegal_byte(k);
+                        }
+                    }
+                    i = end;
+                }
+                Some(_) => i = self.token_end(i).max(i + 1),
+            }
+        }
+    }
+
+    /// Parses `rule` at `at`; on success returns the pair and where it ended (and sets
+    /// `base` for lowering it), on failure the offset of the unexpected token.
+    fn phrase_at(&mut self, rule: Rule, at: usize) -> Result<(Pair<'a, Rule>, usize), usize> {
+        let text: &'a str = self.text;
+        let input = text.get(at..).unwrap_or("");
+        match SliceParser::parse(rule, input) {
+            Ok(mut pairs) => match pairs.next() {
+                Some(p) => {
+                    self.base = at;
+                    let end = at + p.as_span().end();
+                    Ok((p, end))
+                }
+                None => Err(at),
+            },
+            Err(e) => {
+                let off = match e.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((s, _)) => s,
+                };
+                // pest reports the position before blanks in some cases; point at a token.
+                Err(self.trivia_end(at + off))
+            }
+        }
+    }
+
+    fn phrase(&mut self, rule: Rule) -> Result<(Pair<'a, Rule>, usize), usize> {
+        self.phrase_at(rule, self.pos)
+    }
+
+    /// Consumes the `;` that must follow a definition, or reports it missing (without
+    /// consuming anything, as bison's error rule does). Returns the `;` (or next token).
+    fn expect_semicolon(&mut self, what: &str) -> Span {
+        let (at, span) = self.next_token(self.pos);
+        if self.byte(at) == Some(b';') {
+            self.pos = at + 1;
+        } else {
+            self.error(
+                "missing-semicolon",
+                span,
+                format!("`;' missing after {what}"),
+            );
+        }
+        span
+    }
+
+    /// Consumes an optional `;` after a `}`.
+    fn optional_semicolon(&mut self) {
+        let at = self.trivia_end(self.pos);
+        if self.byte(at) == Some(b';') {
+            self.pos = at + 1;
+        }
+    }
+
+    // ---- definition lists -------------------------------------------------------------
+
+    /// A definition list: the whole file (`depth` 0) or a module body.
+    fn definitions(&mut self, depth: usize) -> (Vec<ast::Item>, End) {
+        let mut items = Vec::new();
+        loop {
+            if self.aborted {
+                return (items, End::Eof);
+            }
+            self.skip();
+            let start = self.pos;
+            match self.byte(start) {
+                None => {
+                    if depth > 0 {
+                        self.syntax_error(start);
+                        self.aborted = true;
+                    }
+                    return (items, End::Eof);
+                }
+                Some(b'}') if depth > 0 => {
+                    self.pos = start + 1;
+                    return (items, End::Closed(self.span(start, start + 1)));
+                }
+                Some(b'[') if self.byte(start + 1) == Some(b'[') => {
+                    match self.phrase(Rule::file_metadata) {
+                        Ok((p, end)) => {
+                            let md = self.metadata(p);
+                            items.push(ast::Item::FileMetadata(md));
+                            self.pos = end;
+                        }
+                        Err(at) => {
+                            self.syntax_error(at);
+                            if let Some(end) = self.unwind(depth, at) {
+                                return (items, end);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            match self.phrase(Rule::definition) {
+                Ok((p, end)) => {
+                    self.pos = end;
+                    if let Some(def) = self.definition(p, start, depth) {
+                        items.push(ast::Item::Definition(def));
+                    }
+                }
+                Err(at) => {
+                    self.syntax_error(at);
+                    let in_metadata = self.byte(start) == Some(b'[')
+                        && self.phrase_at(Rule::local_metadata, start).is_err();
+                    if in_metadata {
+                        if let Some(end) = self.unwind(depth, at) {
+                            return (items, end);
+                        }
+                    } else {
+                        self.recover(at, b';');
+                    }
+                }
+            }
+        }
+    }
+
+    /// After an error inside metadata: bison pops past the current module (or gives up at
+    /// file level).
+    fn unwind(&mut self, depth: usize, at: usize) -> Option<End> {
+        if depth > 0 {
+            Some(End::Unwind(at))
+        } else {
+            self.aborted = true;
+            Some(End::Eof)
+        }
+    }
+
+    /// Lowers one parsed `definition` phrase and parses the body that follows it.
+    fn definition(
+        &mut self,
+        p: Pair<'a, Rule>,
+        start: usize,
+        depth: usize,
+    ) -> Option<ast::Definition> {
+        let mut inner = p.into_inner();
+        let mut first = inner.next()?;
+        let mut metadata = None;
+        if first.as_rule() == Rule::local_metadata {
+            metadata = Some(self.metadata(first));
+            first = inner.next()?;
+        }
+        let kind = match first.as_rule() {
+            Rule::module_head => self.module(first, depth)?,
+            Rule::class_head => self.class(first),
+            Rule::interface_head => self.interface(first),
+            Rule::exception_head => self.exception(first),
+            Rule::struct_head => self.structure(first),
+            Rule::class_decl | Rule::interface_decl => self.forward_decl(first),
+            Rule::exception_decl | Rule::struct_decl => {
+                self.bad_forward_decl(first);
+                return None;
+            }
+            Rule::enum_def => {
+                let kind = self.enumeration(first);
+                self.optional_semicolon();
+                kind?
+            }
+            Rule::sequence_def => self.sequence(first),
+            Rule::dictionary_def => self.dictionary(first),
+            Rule::const_def => self.constant(first)?,
+            _ => return None,
+        };
+        let (kind, doc) = kind;
+        let span = self.span(start, self.pos);
+        Some(ast::Definition {
+            metadata,
+            doc,
+            span,
+            kind,
+        })
+    }
+
+    fn module(
+        &mut self,
+        p: Pair<'a, Rule>,
+        depth: usize,
+    ) -> Option<(ast::DefinitionKind, Option<ast::DocComment>)> {
+        let mut name = None;
+        let mut open = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::lbrace => open = Some(c),
+                _ => {}
+            }
+        }
+        let (name, open) = (name?, open?);
+        let doc = self.docs.take(self.pstart(&open), self.sources);
+        let open = self.pspan(&open);
+        if depth + 1 > MAX_MODULE_DEPTH {
+            self.error(
+                "nesting-too-deep",
+                name.span,
+                format!("modules are nested too deeply (more than {MAX_MODULE_DEPTH} levels)"),
+            );
+            self.aborted = true;
+            return None;
+        }
+        let (items, end) = self.definitions(depth + 1);
+        let close = match end {
+            End::Closed(span) => {
+                self.optional_semicolon();
+                span
+            }
+            End::Eof => self.span(self.pos, self.pos),
+            End::Unwind(at) => {
+                let span = self.token_span(at);
+                self.recover(at, b';');
+                span
+            }
+        };
+        let module = ast::Module {
+            name,
+            items,
+            braces: ast::Braces { open, close },
+        };
+        Some((ast::DefinitionKind::Module(module), doc))
+    }
+
+    // ---- names, metadata, types, literals ---------------------------------------------
+
+    /// An identifier pair (`simple_name`, `identifier`, `any_word`).
+    fn ident(&self, p: &Pair<'a, Rule>) -> ast::Ident {
+        let text = p.as_str();
+        let escaped = text.starts_with('\\');
+        ast::Ident {
+            name: text.trim_start_matches('\\').to_string(),
+            escaped,
+            span: self.pspan(p),
+        }
+    }
+
+    /// A `def_name`: an identifier, or a keyword reported as "cannot be used as WHAT".
+    fn def_name(&mut self, p: &Pair<'a, Rule>, what: &str) -> ast::Ident {
+        let inner = p.clone().into_inner().next().unwrap_or_else(|| p.clone());
+        if inner.as_rule() == Rule::keyword {
+            self.keyword_as_name(&inner, what);
+        }
+        self.ident(&inner)
+    }
+
+    fn keyword_as_name(&mut self, p: &Pair<'a, Rule>, what: &str) {
+        let span = self.pspan(p);
+        self.error(
+            "keyword-as-name",
+            span,
+            format!("keyword `{}' cannot be used as {what}", p.as_str()),
+        );
+    }
+
+    fn scoped(&self, p: &Pair<'a, Rule>) -> ast::ScopedName {
+        let text = p.as_str();
+        let escaped = text.starts_with('\\');
+        ast::ScopedName {
+            text: text.strip_prefix('\\').unwrap_or(text).to_string(),
+            escaped,
+            span: self.pspan(p),
+        }
+    }
+
+    fn metadata(&mut self, p: Pair<'a, Rule>) -> ast::Metadata {
+        let span = self.pspan(&p);
+        let mut directives = Vec::new();
+        for s in p.into_inner() {
+            if s.as_rule() != Rule::metadata_string {
+                continue;
+            }
+            let dspan = self.pspan(&s);
+            let mut bytes = Vec::new();
+            for lit in s.into_inner() {
+                bytes.extend(self.string_literal(&lit));
+            }
+            directives.push(ast::MetadataDirective {
+                value: String::from_utf8_lossy(&bytes).into_owned(),
+                span: dspan,
+            });
+        }
+        ast::Metadata { directives, span }
+    }
+
+    fn report(&mut self, span: Span, problem: literal::Problem) {
+        match problem {
+            literal::Problem::Error(code, msg) => self.error(code, span, msg),
+            literal::Problem::Warning(code, msg) => {
+                self.diags.push(Diagnostic::warning(code, span, msg))
+            }
+        }
+    }
+
+    fn string_literal(&mut self, p: &Pair<'a, Rule>) -> Vec<u8> {
+        let (bytes, problems) = literal::string(p.as_str());
+        let span = self.pspan(p);
+        for problem in problems {
+            self.report(span, problem);
+        }
+        bytes
+    }
+
+    fn int_literal(&mut self, p: &Pair<'a, Rule>) -> ast::IntLiteral {
+        let (value, problem) = literal::integer(p.as_str());
+        let span = self.pspan(p);
+        if let Some(problem) = problem {
+            self.report(span, problem);
+        }
+        ast::IntLiteral {
+            value,
+            text: p.as_str().to_string(),
+            span,
+        }
+    }
+
+    /// An `int_or_name` pair.
+    fn int_or_name(&mut self, p: Pair<'a, Rule>) -> Option<ast::IntOrName> {
+        let inner = p.into_inner().next()?;
+        Some(match inner.as_rule() {
+            Rule::integer => ast::IntOrName::Int(self.int_literal(&inner)),
+            _ => ast::IntOrName::Name(self.scoped(&inner)),
+        })
+    }
+
+    fn const_value(&mut self, p: Pair<'a, Rule>) -> Option<ast::ConstValue> {
+        let span = self.pspan(&p);
+        let text = p.as_str().to_string();
+        let inner = p.into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::floating => {
+                let (value, problem) = literal::floating(inner.as_str());
+                if let Some(problem) = problem {
+                    self.report(span, problem);
+                }
+                ast::ConstValueKind::Float(value)
+            }
+            Rule::integer => ast::ConstValueKind::Integer(self.int_literal(&inner).value),
+            Rule::string_lit => ast::ConstValueKind::String(self.string_literal(&inner)),
+            Rule::kw_true => ast::ConstValueKind::Bool(true),
+            Rule::kw_false => ast::ConstValueKind::Bool(false),
+            _ => ast::ConstValueKind::Name(self.scoped(&inner)),
+        };
+        Some(ast::ConstValue { kind, text, span })
+    }
+
+    /// A `ty` pair.
+    fn ty(&self, p: Pair<'a, Rule>) -> Option<ast::TypeRef> {
+        let span = self.pspan(&p);
+        let inner = p.into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::object_proxy => ast::TypeRefKind::Builtin(ast::Builtin::ObjectProxy),
+            Rule::builtin => {
+                let kw = inner.into_inner().next()?;
+                ast::TypeRefKind::Builtin(match kw.as_rule() {
+                    Rule::kw_bool => ast::Builtin::Bool,
+                    Rule::kw_byte => ast::Builtin::Byte,
+                    Rule::kw_short => ast::Builtin::Short,
+                    Rule::kw_int => ast::Builtin::Int,
+                    Rule::kw_long => ast::Builtin::Long,
+                    Rule::kw_float => ast::Builtin::Float,
+                    Rule::kw_double => ast::Builtin::Double,
+                    Rule::kw_string => ast::Builtin::String,
+                    Rule::kw_Object => ast::Builtin::Object,
+                    Rule::kw_LocalObject => ast::Builtin::LocalObject,
+                    _ => ast::Builtin::Value,
+                })
+            }
+            Rule::proxy => ast::TypeRefKind::Proxy(self.scoped(&inner.into_inner().next()?)),
+            _ => ast::TypeRefKind::Named(self.scoped(&inner.into_inner().next()?)),
+        };
+        Some(ast::TypeRef {
+            metadata: None,
+            kind,
+            span,
+        })
+    }
+
+    /// A `meta_ty` pair: a type with its optional metadata.
+    fn meta_ty(&mut self, p: Pair<'a, Rule>) -> Option<ast::TypeRef> {
+        let mut metadata = None;
+        let mut ty = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::local_metadata => metadata = Some(self.metadata(c)),
+                Rule::ty => ty = self.ty(c),
+                _ => {}
+            }
+        }
+        let mut ty = ty?;
+        ty.metadata = metadata;
+        Some(ty)
+    }
+
+    /// An `optional_tag` pair; `None` (after an error) when the tag is missing.
+    fn optional_tag(&mut self, p: Pair<'a, Rule>) -> Option<ast::OptionalTag> {
+        let span = self.pspan(&p);
+        let end = self.pend(&p);
+        let mut tag = None;
+        let mut rparen = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::int_or_name => tag = self.int_or_name(c),
+                Rule::rparen => rparen = Some(self.pspan(&c)),
+                _ => {}
+            }
+        }
+        match tag {
+            Some(tag) => Some(ast::OptionalTag { tag, span }),
+            None => {
+                let at = rparen.unwrap_or_else(|| self.next_token(end).1);
+                self.error("optional-missing-tag", at, "missing tag for optional");
+                None
+            }
+        }
+    }
+
+    // ---- definitions with bodies ------------------------------------------------------
+
+    fn class(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
+        let mut local = false;
+        let mut name = None;
+        let mut compact_id = None;
+        let mut extends = None;
+        let mut implements = Vec::new();
+        let mut open = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::class_id => {
+                    for part in c.into_inner() {
+                        match part.as_rule() {
+                            Rule::def_name => name = Some(self.def_name(&part, "class name")),
+                            Rule::int_or_name => compact_id = self.int_or_name(part),
+                            _ => {}
+                        }
+                    }
+                }
+                Rule::class_extends => {
+                    extends = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::scoped_name)
+                        .map(|x| self.scoped(&x));
+                }
+                Rule::class_implements => implements = self.base_names(c),
+                Rule::lbrace => open = Some(c),
+                _ => {}
+            }
+        }
+        let (doc, open) = self.open_body(open);
+        let (members, close) = self.body(Body::Class);
+        self.optional_semicolon();
+        let members = members
+            .into_iter()
+            .map(|m| match m {
+                Member::Data(d) => ast::ClassMember::Data(d),
+                Member::Operation(o) => ast::ClassMember::Operation(o),
+            })
+            .collect();
+        let class = ast::Class {
+            local,
+            name: name.unwrap_or_else(|| self.missing_ident(open)),
+            compact_id,
+            extends,
+            implements,
+            members,
+            braces: ast::Braces { open, close },
+        };
+        (ast::DefinitionKind::Class(class), doc)
+    }
+
+    fn interface(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
+        let mut local = false;
+        let mut name = None;
+        let mut extends = Vec::new();
+        let mut open = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::def_name => name = Some(self.def_name(&c, "interface name")),
+                Rule::interface_extends => extends = self.base_names(c),
+                Rule::lbrace => open = Some(c),
+                _ => {}
+            }
+        }
+        let (doc, open) = self.open_body(open);
+        let (members, close) = self.body(Body::Interface);
+        self.optional_semicolon();
+        let operations = members
+            .into_iter()
+            .filter_map(|m| match m {
+                Member::Operation(o) => Some(o),
+                Member::Data(_) => None,
+            })
+            .collect();
+        let interface = ast::Interface {
+            local,
+            name: name.unwrap_or_else(|| self.missing_ident(open)),
+            extends,
+            operations,
+            braces: ast::Braces { open, close },
+        };
+        (ast::DefinitionKind::Interface(interface), doc)
+    }
+
+    fn exception(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
+        let mut local = false;
+        let mut name = None;
+        let mut extends = None;
+        let mut open = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::def_name => name = Some(self.def_name(&c, "exception name")),
+                Rule::class_extends => {
+                    extends = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::scoped_name)
+                        .map(|x| self.scoped(&x));
+                }
+                Rule::lbrace => open = Some(c),
+                _ => {}
+            }
+        }
+        let (doc, open) = self.open_body(open);
+        let (members, close) = self.body(Body::Exception);
+        self.optional_semicolon();
+        let exception = ast::Exception {
+            local,
+            name: name.unwrap_or_else(|| self.missing_ident(open)),
+            extends,
+            members: data_members(members),
+            braces: ast::Braces { open, close },
+        };
+        (ast::DefinitionKind::Exception(exception), doc)
+    }
+
+    fn structure(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
+        let mut local = false;
+        let mut name = None;
+        let mut open = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::def_name => name = Some(self.def_name(&c, "struct name")),
+                Rule::lbrace => open = Some(c),
+                _ => {}
+            }
+        }
+        let (doc, open) = self.open_body(open);
+        let (members, close) = self.body(Body::Struct);
+        self.optional_semicolon();
+        let structure = ast::Struct {
+            local,
+            name: name.unwrap_or_else(|| self.missing_ident(open)),
+            members: data_members(members),
+            braces: ast::Braces { open, close },
+        };
+        (ast::DefinitionKind::Struct(structure), doc)
+    }
+
+    /// The doc comment taken at a body's `{`, and the `{` span.
+    fn open_body(&mut self, open: Option<Pair<'a, Rule>>) -> (Option<ast::DocComment>, Span) {
+        match open {
+            Some(open) => {
+                let doc = self.docs.take(self.pstart(&open), self.sources);
+                (doc, self.pspan(&open))
+            }
+            None => (None, self.span(self.pos, self.pos)),
+        }
+    }
+
+    /// A placeholder name (never produced by the grammar, kept for robustness).
+    fn missing_ident(&self, at: Span) -> ast::Ident {
+        ast::Ident {
+            name: String::new(),
+            escaped: false,
+            span: at,
+        }
+    }
+
+    /// The names after `extends` (interfaces) or `implements` (classes); `Object` and
+    /// `Value` are reported and dropped.
+    fn base_names(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
+        let mut names = Vec::new();
+        for b in p.into_inner() {
+            if b.as_rule() != Rule::base_name {
+                continue;
+            }
+            let Some(inner) = b.into_inner().next() else {
+                continue;
+            };
+            match inner.as_rule() {
+                Rule::scoped_name => names.push(self.scoped(&inner)),
+                _ => {
+                    let span = self.pspan(&inner);
+                    self.error(
+                        "illegal-inheritance",
+                        span,
+                        format!("illegal inheritance from type {}", inner.as_str()),
+                    );
+                }
+            }
+        }
+        names
+    }
+
+    /// The members of a body, up to and including its `}`; returns them and the `}`.
+    fn body(&mut self, body: Body) -> (Vec<Member>, Span) {
+        let rule = match body {
+            Body::Class => Rule::class_member,
+            Body::Interface => Rule::interface_member,
+            Body::Exception | Body::Struct => Rule::data_member_item,
+        };
+        let mut members = Vec::new();
+        loop {
+            if self.aborted {
+                return (members, self.span(self.pos, self.pos));
+            }
+            self.skip();
+            let start = self.pos;
+            match self.byte(start) {
+                None => {
+                    self.syntax_error(start);
+                    self.aborted = true;
+                    return (members, self.span(start, start));
+                }
+                Some(b'}') => {
+                    self.pos = start + 1;
+                    return (members, self.span(start, start + 1));
+                }
+                _ => {}
+            }
+            match self.phrase(rule) {
+                Ok((p, end)) => {
+                    self.pos = end;
+                    if let Some(m) = self.member(p, body, start) {
+                        members.push(m);
+                    }
+                    self.end_member();
+                }
+                Err(at) => {
+                    self.syntax_error(at);
+                    match self.params_start(start, body) {
+                        Some(params) if at >= params => {
+                            // bison: `operation_preamble error ')'`, then the throws clause.
+                            if self.recover(at, b')') {
+                                self.skip();
+                                if let Ok((_, end)) = self.phrase(Rule::op_tail) {
+                                    self.pos = end;
+                                }
+                                self.end_member();
+                            }
+                        }
+                        _ => {
+                            self.recover(at, b';');
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the parameters of an operation starting at `start` begin, if its `name(` could
+    /// be read.
+    fn params_start(&mut self, start: usize, body: Body) -> Option<usize> {
+        if !matches!(body, Body::Class | Body::Interface) {
+            return None;
+        }
+        let mut at = start;
+        if self.byte(at) == Some(b'[') {
+            let end = self.phrase_at(Rule::local_metadata, at).ok()?.1;
+            at = self.trivia_end(end);
+        }
+        self.phrase_at(Rule::op_preamble, at)
+            .ok()
+            .map(|(_, end)| end)
+    }
+
+    /// The `;` after a member; when it is missing, bison ends the member list there.
+    fn end_member(&mut self) {
+        let (at, span) = self.next_token(self.pos);
+        if self.byte(at) == Some(b';') {
+            self.pos = at + 1;
+            return;
+        }
+        self.error("missing-semicolon", span, "`;' missing after definition");
+        self.pos = at;
+        if matches!(self.byte(at), None | Some(b'}')) {
+            return;
+        }
+        self.syntax_error(at);
+        self.recover(at, b';');
+    }
+
+    /// Lowers a member phrase (`class_member`, `interface_member`, `data_member_item`).
+    fn member(&mut self, p: Pair<'a, Rule>, body: Body, start: usize) -> Option<Member> {
+        let end = self.pend(&p);
+        let mut metadata = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::local_metadata => metadata = Some(self.metadata(c)),
+                Rule::operation => {
+                    return self.operation(c, metadata, start).map(Member::Operation)
+                }
+                Rule::data_member => {
+                    return self
+                        .data_member(c, metadata, body, start, end)
+                        .map(Member::Data)
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn data_member(
+        &mut self,
+        p: Pair<'a, Rule>,
+        metadata: Option<ast::Metadata>,
+        body: Body,
+        start: usize,
+        end: usize,
+    ) -> Option<ast::DataMember> {
+        let mut optional = None;
+        let mut had_optional = false;
+        let mut ty = None;
+        let mut ty_end = end;
+        let mut name = None;
+        let mut name_end = end;
+        let mut eq = None;
+        let mut default = None;
+        let mut default_start = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::optional_tag => {
+                    had_optional = true;
+                    optional = self.optional_tag(c);
+                }
+                Rule::ty => {
+                    ty_end = self.pend(&c);
+                    ty = self.ty(c);
+                }
+                Rule::member_name => {
+                    let inner = c.into_inner().next()?;
+                    if inner.as_rule() == Rule::keyword {
+                        self.keyword_as_name(&inner, "data member name");
+                    }
+                    name_end = self.pend(&inner);
+                    name = Some(self.ident(&inner));
+                }
+                Rule::eq => eq = Some(self.pspan(&c)),
+                Rule::const_value => {
+                    default_start = Some(self.pstart(&c));
+                    default = self.const_value(c);
+                }
+                _ => {}
+            }
+        }
+        let ty = ty?;
+        let Some(name) = name else {
+            let at = self.next_token(ty_end).1;
+            self.error("missing-name", at, "missing data member name");
+            return None;
+        };
+        let (after_at, after) = self.next_token(name_end);
+        let after_name = eq.unwrap_or(after);
+        if had_optional && body == Body::Struct {
+            self.error(
+                "optional-in-struct",
+                after_name,
+                "optional data members not supported in struct",
+            );
+            optional = None;
+        }
+        let trigger = default_start.unwrap_or(after_at);
+        let doc = self.docs.take(trigger, self.sources);
+        Some(ast::DataMember {
+            metadata,
+            doc,
+            optional,
+            ty,
+            name,
+            default,
+            after_name,
+            span: self.span(start, end),
+        })
+    }
+
+    fn operation(
+        &mut self,
+        p: Pair<'a, Rule>,
+        metadata: Option<ast::Metadata>,
+        start: usize,
+    ) -> Option<ast::Operation> {
+        let end = self.pend(&p);
+        let mut idempotent = false;
+        let mut return_type = None;
+        let mut name = None;
+        let mut name_start = 0;
+        let mut doc = None;
+        let mut name_paren = None;
+        let mut params = Vec::new();
+        let mut throws = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::op_preamble => {
+                    for part in c.into_inner() {
+                        match part.as_rule() {
+                            Rule::kw_idempotent => idempotent = true,
+                            Rule::return_type => return_type = self.return_type(part),
+                            Rule::op_name => {
+                                name_start = self.pstart(&part);
+                                name = self.op_name(part);
+                            }
+                            Rule::lparen => {
+                                let paren_end = self.pend(&part);
+                                doc = self.docs.take(self.pstart(&part), self.sources);
+                                name_paren = Some(self.span(name_start, paren_end));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Rule::params => {
+                    for param in c.into_inner() {
+                        if let Some(param) = self.parameter(param) {
+                            params.push(param);
+                        }
+                    }
+                }
+                Rule::throws_clause => throws = self.throws(c),
+                _ => {}
+            }
+        }
+        Some(ast::Operation {
+            metadata,
+            doc,
+            idempotent,
+            return_type: return_type?,
+            name: name?,
+            name_paren: name_paren?,
+            params,
+            throws,
+            span: self.span(start, end),
+        })
+    }
+
+    fn return_type(&mut self, p: Pair<'a, Rule>) -> Option<ast::ReturnType> {
+        let mut optional = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_void => return Some(ast::ReturnType::Void(self.pspan(&c))),
+                Rule::optional_tag => optional = self.optional_tag(c),
+                Rule::ty => {
+                    return Some(ast::ReturnType::Type {
+                        optional,
+                        ty: self.ty(c)?,
+                    })
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn op_name(&mut self, p: Pair<'a, Rule>) -> Option<ast::Ident> {
+        let inner = p.into_inner().next()?;
+        if inner.as_rule() == Rule::keyword {
+            self.keyword_as_name(&inner, "operation name");
+            return Some(self.ident(&inner));
+        }
+        let scoped = self.scoped(&inner);
+        if scoped.text.contains("::") {
+            self.error(
+                "scoped-operation-name",
+                scoped.span,
+                format!("Operation identifiers cannot be scoped: `{}'", scoped.text),
+            );
+            let last = scoped.last().to_string();
+            return Some(ast::Ident {
+                name: last,
+                escaped: false,
+                span: scoped.span,
+            });
+        }
+        Some(ast::Ident {
+            name: scoped.text,
+            escaped: scoped.escaped,
+            span: scoped.span,
+        })
+    }
+
+    fn parameter(&mut self, p: Pair<'a, Rule>) -> Option<ast::Parameter> {
+        let span = self.pspan(&p);
+        let end = self.pend(&p);
+        let mut out = false;
+        let mut metadata = None;
+        let mut optional = None;
+        let mut ty = None;
+        let mut name = None;
+        let mut name_start = 0;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_out => out = true,
+                Rule::local_metadata => metadata = Some(self.metadata(c)),
+                Rule::optional_tag => optional = self.optional_tag(c),
+                Rule::ty => ty = self.ty(c),
+                Rule::simple_name => {
+                    name_start = self.pstart(&c);
+                    name = Some(self.ident(&c));
+                }
+                Rule::keyword => {
+                    name_start = self.pstart(&c);
+                    self.keyword_as_name(&c, "parameter name");
+                    name = Some(self.ident(&c));
+                }
+                _ => {}
+            }
+        }
+        let ty = ty?;
+        let Some(name) = name else {
+            let at = self.next_token(end).1;
+            self.error("missing-name", at, "missing parameter name");
+            return None;
+        };
+        let doc = self.docs.take(name_start, self.sources);
+        Some(ast::Parameter {
+            metadata,
+            doc,
+            out,
+            optional,
+            ty,
+            name,
+            span,
+        })
+    }
+
+    fn throws(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
+        let mut names = Vec::new();
+        for t in p.into_inner() {
+            if t.as_rule() != Rule::throws_name {
+                continue;
+            }
+            let Some(inner) = t.into_inner().next() else {
+                continue;
+            };
+            if inner.as_rule() == Rule::keyword {
+                self.keyword_as_name(&inner, "exception name");
+            } else {
+                names.push(self.scoped(&inner));
+            }
+        }
+        names
+    }
+
+    // ---- definitions without bodies --------------------------------------------------
+
+    fn forward_decl(
+        &mut self,
+        p: Pair<'a, Rule>,
+    ) -> (ast::DefinitionKind, Option<ast::DocComment>) {
+        let is_class = p.as_rule() == Rule::class_decl;
+        let mut local = false;
+        let mut name = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::def_name => {
+                    let what = if is_class {
+                        "class name"
+                    } else {
+                        "interface name"
+                    };
+                    name = Some(self.def_name(&c, what));
+                }
+                _ => {}
+            }
+        }
+        let trigger = self.trivia_end(self.pos);
+        let what = if is_class {
+            "class forward declaration"
+        } else {
+            "interface forward declaration"
+        };
+        let semicolon = self.expect_semicolon(what);
+        let doc = self.docs.take(trigger, self.sources);
+        let decl = ast::ForwardDecl {
+            kind: if is_class {
+                ast::DeclKind::Class
+            } else {
+                ast::DeclKind::Interface
+            },
+            local,
+            name: name.unwrap_or_else(|| self.missing_ident(semicolon)),
+            semicolon,
+        };
+        (ast::DefinitionKind::ForwardDecl(decl), doc)
+    }
+
+    /// `exception E;` and `struct S;`: errors in 3.7.
+    fn bad_forward_decl(&mut self, p: Pair<'a, Rule>) {
+        let is_exception = p.as_rule() == Rule::exception_decl;
+        for c in p.into_inner() {
+            if c.as_rule() == Rule::def_name {
+                let what = if is_exception {
+                    "exception name"
+                } else {
+                    "struct name"
+                };
+                self.def_name(&c, what);
+            }
+        }
+        let at = self.next_token(self.pos).1;
+        let (msg, what) = if is_exception {
+            (
+                "exceptions cannot be forward declared",
+                "exception forward declaration",
+            )
+        } else {
+            (
+                "structs cannot be forward declared",
+                "struct forward declaration",
+            )
+        };
+        self.error("forward-declared", at, msg);
+        self.expect_semicolon(what);
+    }
+
+    fn enumeration(
+        &mut self,
+        p: Pair<'a, Rule>,
+    ) -> Option<(ast::DefinitionKind, Option<ast::DocComment>)> {
+        let mut local = false;
+        let mut name = None;
+        let mut open = None;
+        let mut close = None;
+        let mut doc = None;
+        let mut enumerators = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::def_name => name = Some(self.def_name(&c, "enumeration name")),
+                Rule::lbrace => {
+                    doc = self.docs.take(self.pstart(&c), self.sources);
+                    open = Some(self.pspan(&c));
+                }
+                Rule::enumerator_list => enumerators = self.enumerators(c),
+                Rule::rbrace => close = Some(self.pspan(&c)),
+                _ => {}
+            }
+        }
+        let (open, close) = (open?, close?);
+        let Some(name) = name else {
+            self.error("missing-name", close, "missing enumeration name");
+            return None;
+        };
+        let e = ast::Enum {
+            local,
+            name,
+            enumerators,
+            braces: ast::Braces { open, close },
+        };
+        Some((ast::DefinitionKind::Enum(e), doc))
+    }
+
+    fn enumerators(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Enumerator> {
+        let items: Vec<Pair<'a, Rule>> = p.into_inner().collect();
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if item.as_rule() != Rule::enumerator {
+                continue;
+            }
+            let mut name = None;
+            let mut value = None;
+            for c in item.clone().into_inner() {
+                match c.as_rule() {
+                    Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
+                    Rule::int_or_name => value = self.int_or_name(c),
+                    _ => {}
+                }
+            }
+            let Some(name) = name else { continue };
+            // Value checks are reported at the value, or else at the `,` or `}` after.
+            let (trigger, after) = match &value {
+                Some(v) => {
+                    let start = item
+                        .clone()
+                        .into_inner()
+                        .find(|c| c.as_rule() == Rule::int_or_name)
+                        .map_or(self.pstart(item), |c| self.pstart(&c));
+                    (start, v.span())
+                }
+                None => match items.get(i + 1) {
+                    Some(next) => (self.pstart(next), self.pspan(next)),
+                    None => self.next_token(self.pend(item)),
+                },
+            };
+            let doc = self.docs.take(trigger, self.sources);
+            out.push(ast::Enumerator {
+                doc,
+                name,
+                value,
+                after,
+            });
+        }
+        out
+    }
+
+    fn sequence(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
+        let mut local = false;
+        let mut element = None;
+        let mut name = None;
+        let mut doc = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::meta_ty => element = self.meta_ty(c),
+                Rule::def_name => {
+                    doc = self.docs.take(self.pstart(&c), self.sources);
+                    name = Some(self.def_name(&c, "sequence name"));
+                }
+                _ => {}
+            }
+        }
+        let semicolon = self.expect_semicolon("sequence definition");
+        let name = name.unwrap_or_else(|| self.missing_ident(semicolon));
+        let element = element.unwrap_or_else(|| placeholder_type(semicolon));
+        let s = ast::Sequence {
+            local,
+            element,
+            name,
+        };
+        (ast::DefinitionKind::Sequence(s), doc)
+    }
+
+    fn dictionary(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
+        let mut local = false;
+        let mut types = Vec::new();
+        let mut name = None;
+        let mut doc = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_local => local = true,
+                Rule::meta_ty => types.extend(self.meta_ty(c)),
+                Rule::def_name => {
+                    doc = self.docs.take(self.pstart(&c), self.sources);
+                    name = Some(self.def_name(&c, "dictionary name"));
+                }
+                _ => {}
+            }
+        }
+        let semicolon = self.expect_semicolon("dictionary definition");
+        let mut types = types.into_iter();
+        let key = types.next().unwrap_or_else(|| placeholder_type(semicolon));
+        let value = types.next().unwrap_or_else(|| placeholder_type(semicolon));
+        let d = ast::Dictionary {
+            local,
+            key,
+            value,
+            name: name.unwrap_or_else(|| self.missing_ident(semicolon)),
+        };
+        (ast::DefinitionKind::Dictionary(d), doc)
+    }
+
+    fn constant(
+        &mut self,
+        p: Pair<'a, Rule>,
+    ) -> Option<(ast::DefinitionKind, Option<ast::DocComment>)> {
+        let mut ty = None;
+        let mut name = None;
+        let mut value = None;
+        let mut value_start = 0;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::meta_ty => ty = self.meta_ty(c),
+                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::const_value => {
+                    value_start = self.pstart(&c);
+                    value = self.const_value(c);
+                }
+                _ => {}
+            }
+        }
+        let (ty, value) = (ty?, value?);
+        let Some(name) = name else {
+            self.error("missing-name", value.span, "missing constant name");
+            self.expect_semicolon("const definition");
+            return None;
+        };
+        let doc = self.docs.take(value_start, self.sources);
+        self.expect_semicolon("const definition");
+        let c = ast::Const { ty, name, value };
+        Some((ast::DefinitionKind::Const(c), doc))
+    }
+}
+
+/// Only data members (exception and struct bodies).
+fn data_members(members: Vec<Member>) -> Vec<ast::DataMember> {
+    members
+        .into_iter()
+        .filter_map(|m| match m {
+            Member::Data(d) => Some(d),
+            Member::Operation(_) => None,
+        })
+        .collect()
+}
+
+/// A stand-in type (never produced by the grammar, kept for robustness).
+fn placeholder_type(span: Span) -> ast::TypeRef {
+    ast::TypeRef {
+        metadata: None,
+        kind: ast::TypeRefKind::Builtin(ast::Builtin::Int),
+        span,
+    }
+}
