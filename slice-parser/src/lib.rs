@@ -77,21 +77,66 @@ pub fn compile_file(path: &Path, options: &Options) -> Compilation {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let pp = preprocess::preprocess(path, options, &mut sources, &mut diags);
-    let main_file = pp.as_ref().map(|p| p.main_file);
+    finish(pp, sources, diags, options)
+}
+
+/// Like [`compile_file`], for text that is not (or not yet) in a file: `name` is used in
+/// messages and its directory is searched first by quoted `#include`s.
+pub fn compile_source(name: &str, text: &str, options: &Options) -> Compilation {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let pp =
+        preprocess::preprocess_source(name, text.to_string(), options, &mut sources, &mut diags);
+    finish(pp, sources, diags, options)
+}
+
+/// Runs the phases after preprocessing and orders the diagnostics.
+fn finish(
+    pp: Option<preprocess::Preprocessed>,
+    sources: SourceMap,
+    mut diags: Diagnostics,
+    options: &Options,
+) -> Compilation {
     let mut comp = Compilation {
-        main_file,
+        main_file: pp.as_ref().map(|p| p.main_file),
         ..Compilation::default()
     };
     if let Some(pp) = pp {
         if !diags.has_errors() {
+            let first_later = diags.len();
             let ast = grammar::parse(&pp, &sources, &mut diags);
             let model = check::check(&ast, &sources, pp.main_file, options, &mut diags);
             comp.model = if diags.has_errors() { None } else { model };
             comp.ast = Some(ast);
+            let mut all = diags.into_vec();
+            let later = all.split_off(first_later.min(all.len()));
+            all.extend(in_source_order(later, &sources));
+            comp.preprocessed = Some(pp);
+            comp.sources = sources;
+            comp.diagnostics = all;
+            return comp;
         }
         comp.preprocessed = Some(pp);
     }
     comp.sources = sources;
     comp.diagnostics = diags.into_vec();
     comp
+}
+
+/// Sorts diagnostics by where their span first appears in the preprocessed buffer (the order
+/// slice2py reports them in, as it checks while parsing). The sort is stable, and a
+/// diagnostic without a span stays right after the one before it.
+fn in_source_order(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
+    let mut last = 0u32;
+    let mut keyed: Vec<(u32, Diagnostic)> = diags
+        .into_iter()
+        .map(|d| {
+            if let Some(k) = d.span().and_then(|s| sources.pp_offset(s)) {
+                last = k;
+            }
+            (last, d)
+        })
+        .collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, d)| d).collect()
 }

@@ -51,6 +51,9 @@ pub struct SourceFile {
     /// The file's text (lossily decoded when it is not UTF-8; the BOM is kept).
     pub text: String,
     line_starts: Vec<u32>,
+    /// `#line` directives: from this offset on, lines are numbered from `line` (and the
+    /// file is called `name` when given). Sorted by offset.
+    line_directives: Vec<(u32, u32, Option<String>)>,
 }
 
 impl SourceFile {
@@ -67,6 +70,7 @@ impl SourceFile {
             path,
             text,
             line_starts,
+            line_directives: Vec::new(),
         }
     }
 
@@ -89,6 +93,20 @@ impl SourceFile {
     /// Byte offsets where each line starts.
     pub fn line_starts(&self) -> &[u32] {
         &self.line_starts
+    }
+
+    /// The line number and file name a diagnostic at `offset` reports: the physical line,
+    /// unless a `#line` directive above renumbered it.
+    pub fn presumed_line(&self, offset: u32) -> (&str, u32) {
+        let (line, _) = self.line_col(offset);
+        match self.line_directives.iter().rev().find(|d| d.0 <= offset) {
+            Some((from, new_line, name)) => {
+                let (from_line, _) = self.line_col(*from);
+                let name = name.as_deref().unwrap_or(&self.name);
+                (name, new_line.saturating_add(line - from_line))
+            }
+            None => (&self.name, line),
+        }
     }
 }
 
@@ -203,6 +221,47 @@ impl SourceMap {
             _ => start,
         };
         Span { file, start, end }
+    }
+
+    /// Records a `#line` directive of `file`: from byte `offset` on, lines are numbered from
+    /// `line`. Recording the same offset twice (a file included twice) has no effect.
+    pub fn add_line_directive(
+        &mut self,
+        file: FileId,
+        offset: u32,
+        line: u32,
+        name: Option<String>,
+    ) {
+        if let Some(f) = self.files.get_mut(file.0 as usize) {
+            if !f.line_directives.iter().any(|d| d.0 == offset) {
+                f.line_directives.push((offset, line, name));
+                f.line_directives.sort_by_key(|d| d.0);
+            }
+        }
+    }
+
+    /// Where a span's start first appears in the preprocessed buffer, if it does (used to
+    /// put diagnostics of different phases in source order).
+    pub fn pp_offset(&self, span: Span) -> Option<u32> {
+        for (i, s) in self.segments.iter().enumerate() {
+            if s.file != span.file {
+                continue;
+            }
+            if !s.exact {
+                if s.file_start == span.start {
+                    return Some(s.pp_start);
+                }
+                continue;
+            }
+            let len = self
+                .segments
+                .get(i + 1)
+                .map_or(u32::MAX, |n| n.pp_start - s.pp_start);
+            if span.start >= s.file_start && span.start - s.file_start < len {
+                return Some(s.pp_start + (span.start - s.file_start));
+            }
+        }
+        None
     }
 
     /// 1-based line and column of the start of a span.

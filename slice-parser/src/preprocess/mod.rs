@@ -1,0 +1,955 @@
+//! The preprocessor (SLICE-LANGUAGE.md 2): what mcpp does for ZeroC's compilers.
+//!
+//! It reads the compiled file and everything it includes and produces one buffer for the
+//! grammar, plus the [`SourceMap`] segments that lead every byte of that buffer back to its
+//! original file. Directive lines and lines excluded by `#if` become blank (every byte but
+//! the newline turns into a space), so byte offsets inside a file stay the same and most of
+//! the buffer maps one for one; only included files and macro expansions start new segments.
+//! Comments are copied verbatim (the grammar skips them) and doc comments are listed.
+//!
+//! Errors use mcpp's messages (the corpus compares them) and are fatal: after any error the
+//! result is `None`. This module must never panic, recurse without bound or allocate without
+//! bound, whatever the input: include depth, macro expansion and output size are capped.
+
+mod expr;
+mod lex;
+mod macros;
+pub mod output;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::source::{FileId, Segment, SourceFile, SourceMap, Span};
+use crate::{MacroArg, Options};
+use lex::{Kind, LexError, Tok};
+use macros::{Expander, Macro, MacroTable};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// The Ice version the predefined `__ICE_VERSION__` / `ICE_VERSION` macros announce.
+pub const ICE_VERSION: u32 = 30708;
+/// mcpp's limit on `#include` nesting.
+const MAX_INCLUDE_DEPTH: usize = 256;
+/// Largest preprocessed buffer we build (guards against exponential inclusion).
+const MAX_OUTPUT: usize = 256 << 20;
+
+/// The preprocessor's output for one compiled file.
+#[derive(Clone, Debug)]
+pub struct Preprocessed {
+    /// The compiled file.
+    pub main_file: FileId,
+    /// The buffer the grammar parses: included files spliced in, directive lines and
+    /// excluded lines blanked, comments kept in place.
+    pub text: String,
+    /// Byte ranges (in `text`) of every doc comment `/** ... */`, in order.
+    pub doc_comments: Vec<(u32, u32)>,
+    /// Every file included, directly or not, each once, in first-inclusion order.
+    pub includes: Vec<FileId>,
+}
+
+/// Preprocesses `path`; `None` after a fatal error (reported in `diags`).
+pub fn preprocess(
+    path: &Path,
+    options: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Preprocessed> {
+    let name = path.to_string_lossy().into_owned();
+    match std::fs::read(path) {
+        Ok(bytes) => preprocess_source(&name, decode(bytes), options, sources, diags),
+        Err(_) => {
+            diags.push(Diagnostic::global(
+                crate::Severity::Error,
+                "io",
+                format!("cannot open `{}' for reading", absolute(path).display()),
+            ));
+            None
+        }
+    }
+}
+
+/// Preprocesses `text` as if it were the content of the file `name` (which need not exist;
+/// quoted includes are still searched in its directory, then in the `-I` directories).
+pub fn preprocess_source(
+    name: &str,
+    text: String,
+    options: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Preprocessed> {
+    let path = canonical(Path::new(name));
+    let main = sources.add_file(SourceFile::new(name.to_string(), path, text));
+    let mut pp = Pp {
+        options,
+        sources,
+        diags,
+        out: Vec::new(),
+        doc_comments: Vec::new(),
+        includes: Vec::new(),
+        once: HashSet::new(),
+        macros: initial_macros(options),
+        errors: 0,
+        fatal: false,
+        main,
+    };
+    pp.run(main);
+    if pp.errors > 0 {
+        return None;
+    }
+    let text = match String::from_utf8(pp.out) {
+        Ok(s) => s,
+        // Only whole characters are ever blanked, so this cannot happen; stay total anyway.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Some(Preprocessed {
+        main_file: main,
+        text,
+        doc_comments: pp.doc_comments,
+        includes: pp.includes,
+    })
+}
+
+/// Decodes a file's bytes (lossily when it is not UTF-8).
+fn decode(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// The absolute form of `p` (relative to the current directory), without touching the disk.
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p))
+    }
+}
+
+/// The canonical path of `p` (symbolic links resolved), or its absolute form when it does
+/// not exist.
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| absolute(p))
+}
+
+/// Predefined macros, then `-D` / `-U` in command-line order.
+fn initial_macros(options: &Options) -> MacroTable {
+    let mut t = MacroTable::new();
+    let version = ICE_VERSION.to_string();
+    for (name, value) in [
+        ("__SLICE2RS__", "1"),
+        ("__ICE_VERSION__", version.as_str()),
+        ("ICE_VERSION", version.as_str()),
+    ] {
+        t.insert(name.to_string(), Macro::object(name, value));
+    }
+    for m in &options.macros {
+        match m {
+            MacroArg::Define(name, value) => {
+                let value = value.as_deref().unwrap_or("1");
+                // `-D'F(x)=x'` defines a function-like macro, as with a C compiler.
+                let line = format!("{name} {value}");
+                let (toks, _, _) = lex::tokenize_line(line.as_bytes(), 0, false, |_| false);
+                if let Ok((n, m)) = macros::parse_define(&toks) {
+                    t.insert(n, m);
+                }
+            }
+            MacroArg::Undefine(name) => {
+                t.remove(name);
+            }
+        }
+    }
+    t
+}
+
+/// One open `#if` section.
+#[derive(Clone, Copy, Debug)]
+struct Cond {
+    /// Where its `#if` / `#ifdef` / `#ifndef` is.
+    span: Span,
+    /// Line of its `#else`, once seen.
+    else_line: Option<u32>,
+    /// Whether one of its branches was taken already.
+    taken: bool,
+    /// Whether the current branch is being kept.
+    active: bool,
+    /// Whether the text around the section is kept.
+    parent_active: bool,
+}
+
+/// A file being read.
+struct Frame {
+    file: FileId,
+    text: Rc<[u8]>,
+    /// Directory of the file as the user named it (quoted includes are searched there).
+    dir: PathBuf,
+    pos: usize,
+    conds: Vec<Cond>,
+    level: u32,
+}
+
+impl Frame {
+    fn active(&self) -> bool {
+        self.conds.last().is_none_or(|c| c.active)
+    }
+}
+
+/// The state of one preprocessing run.
+struct Pp<'a> {
+    options: &'a Options,
+    sources: &'a mut SourceMap,
+    diags: &'a mut Diagnostics,
+    out: Vec<u8>,
+    doc_comments: Vec<(u32, u32)>,
+    includes: Vec<FileId>,
+    once: HashSet<FileId>,
+    macros: MacroTable,
+    errors: usize,
+    fatal: bool,
+    main: FileId,
+}
+
+impl Pp<'_> {
+    fn run(&mut self, main: FileId) {
+        let dir = parent_dir(&self.sources.file(main).name);
+        let mut stack = vec![self.open_frame(main, dir, 0)];
+        while !self.fatal {
+            let Some(f) = stack.last_mut() else { break };
+            if f.pos >= f.text.len() {
+                self.finish_frame(f);
+                stack.pop();
+                if let Some(p) = stack.last() {
+                    self.segment(p.file, p.pos, true, p.level);
+                }
+                continue;
+            }
+            if let Some(include) = self.step(f) {
+                if stack.len() >= MAX_INCLUDE_DEPTH {
+                    let span = include.1;
+                    self.error(
+                        "pp-include-depth",
+                        span,
+                        format!("More than {MAX_INCLUDE_DEPTH} nesting of #include"),
+                    );
+                    self.fatal = true;
+                } else {
+                    let level = stack.len() as u32;
+                    let (file, _, dir) = include;
+                    let frame = self.open_frame(file, dir, level);
+                    stack.push(frame);
+                }
+            }
+            if self.out.len() > MAX_OUTPUT {
+                let span = Span::new(main, 0, 0);
+                self.error("pp-too-large", span, "Preprocessed output too large");
+                self.fatal = true;
+            }
+        }
+    }
+
+    fn open_frame(&mut self, file: FileId, dir: PathBuf, level: u32) -> Frame {
+        let text: Rc<[u8]> = Rc::from(self.sources.file(file).text.as_bytes());
+        self.segment(file, 0, true, level);
+        let mut pos = 0;
+        if text.starts_with("\u{feff}".as_bytes()) {
+            // A byte-order mark is not part of the text (mcpp drops it).
+            self.out.extend_from_slice(b"   ");
+            pos = 3;
+        }
+        Frame {
+            file,
+            text,
+            dir,
+            pos,
+            conds: Vec::new(),
+            level,
+        }
+    }
+
+    /// End of a file: unclosed sections are errors; the text must end with a newline.
+    fn finish_frame(&mut self, f: &Frame) {
+        let last = last_line_span(f.file, &f.text);
+        for c in f.conds.clone() {
+            let line = self.line_of(c.span);
+            let d = Diagnostic::error(
+                "pp-unterminated-if",
+                last,
+                format!("End of input within #if (#ifdef) section started at line {line}"),
+            )
+            .with_label(c.span, "the section starts here");
+            self.push_error(d);
+        }
+        if !f.text.is_empty() && !f.text.ends_with(b"\n") {
+            self.out.push(b'\n');
+        }
+    }
+
+    fn segment(&mut self, file: FileId, file_start: usize, exact: bool, level: u32) {
+        self.sources.push_segment(Segment {
+            pp_start: self.out.len() as u32,
+            file,
+            file_start: file_start as u32,
+            exact,
+            level,
+        });
+    }
+
+    fn line_of(&self, span: Span) -> u32 {
+        self.sources.line_col(span).0
+    }
+
+    fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
+        self.push_error(Diagnostic::error(code, span, message));
+    }
+
+    fn push_error(&mut self, d: Diagnostic) {
+        self.errors += 1;
+        self.diags.push(d);
+    }
+
+    fn warning(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
+        self.diags.push(Diagnostic::warning(code, span, message));
+    }
+
+    /// Processes one line of `f` (a directive, or text possibly continued by a comment).
+    /// Returns the file to include next, if the line was an `#include` to follow.
+    fn step(&mut self, f: &mut Frame) -> Option<(FileId, Span, PathBuf)> {
+        let b = Rc::clone(&f.text);
+        let mut p = f.pos;
+        while p < b.len() && lex::is_blank(b[p]) {
+            p += 1;
+        }
+        if b.get(p) == Some(&b'#') {
+            return self.directive(f, &b, p);
+        }
+        let active = f.active();
+        self.text_line(f, &b, active);
+        None
+    }
+
+    /// Copies (or, in an excluded section, blanks) text up to the end of its line.
+    fn text_line(&mut self, f: &mut Frame, b: &[u8], active: bool) {
+        let mut i = f.pos;
+        let mut copied = i;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'\n' => {
+                    i += 1;
+                    break;
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    let is_doc = b.get(i + 2) == Some(&b'*') && b.get(i + 3) != Some(&b'/');
+                    let pp_start = (self.out.len() + (i - copied)) as u32;
+                    match lex::find(b, i + 2, b"*/") {
+                        Some(e) => {
+                            i = e + 2;
+                            if active && is_doc {
+                                let pp_end = (self.out.len() + (i - copied)) as u32;
+                                self.doc_comments.push((pp_start, pp_end));
+                            }
+                        }
+                        None => {
+                            let d = Diagnostic::warning(
+                                "pp-unterminated-comment",
+                                last_line_span(f.file, b),
+                                "End of input with unterminated comment, terminated the comment",
+                            )
+                            .with_label(span_at(f.file, i, 2), "the comment starts here");
+                            self.diags.push(d);
+                            i = b.len();
+                            if active {
+                                self.out.extend_from_slice(&b[copied..i]);
+                                self.out.extend_from_slice(b"*/");
+                                copied = i;
+                                if is_doc {
+                                    self.doc_comments.push((pp_start, self.out.len() as u32));
+                                }
+                            }
+                        }
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'"' | b'\'' => match lex::quoted_end(b, i) {
+                    Some(e) => {
+                        if active && c == b'"' {
+                            self.check_quoted(f.file, b, i, e);
+                        }
+                        i = e;
+                    }
+                    None => {
+                        let msg = if c == b'"' {
+                            "Unterminated string literal, skipped the line"
+                        } else {
+                            "Unterminated character constant 39, skipped the line"
+                        };
+                        let code = if c == b'"' {
+                            "pp-unterminated-string"
+                        } else {
+                            "pp-unterminated-char"
+                        };
+                        let end = lex::line_end(b, i);
+                        let span = Span::new(f.file, i as u32, trim_newline(b, end) as u32);
+                        self.error(code, span, msg);
+                        i = trim_newline(b, end);
+                    }
+                },
+                c if lex::is_ident_start(c) => {
+                    let e = lex::ident_end(b, i);
+                    if active {
+                        if let Some(end) = self.try_expand(f, b, i, e, copied) {
+                            copied = end;
+                            i = end;
+                            continue;
+                        }
+                    }
+                    i = e;
+                }
+                c if c.is_ascii_digit()
+                    || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) =>
+                {
+                    i = lex::number_end(b, i);
+                }
+                c if (c < 0x20 && !lex::is_blank(c)) || c == 0x7f => {
+                    if active {
+                        self.error(
+                            "pp-control-char",
+                            span_at(f.file, i, 1),
+                            format!("Illegal control character 0x{c:02x}, skipped the character"),
+                        );
+                        self.out.extend_from_slice(&b[copied..i]);
+                        self.out.push(b' ');
+                        copied = i + 1;
+                    }
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        let i = i.min(b.len());
+        if active {
+            self.out.extend_from_slice(&b[copied..i]);
+        } else {
+            blank_into(&mut self.out, &b[copied..i]);
+        }
+        f.pos = i;
+    }
+
+    /// Warns about control characters inside the string literal `b[start..end]`.
+    fn check_quoted(&mut self, file: FileId, b: &[u8], start: usize, end: usize) {
+        for (k, &c) in b[start..end].iter().enumerate() {
+            if (c < 0x20 && c != b'\t') || c == 0x7f {
+                self.warning(
+                    "pp-control-char",
+                    span_at(file, start + k, 1),
+                    format!("Illegal control character 0x{c:02x} in quotation"),
+                );
+            }
+        }
+    }
+
+    /// If the identifier `b[start..ident_end]` is a macro (called, for a function-like one),
+    /// writes its expansion and returns the offset after the call.
+    fn try_expand(
+        &mut self,
+        f: &Frame,
+        b: &[u8],
+        start: usize,
+        ident_end: usize,
+        copied: usize,
+    ) -> Option<usize> {
+        let name = std::str::from_utf8(&b[start..ident_end]).ok()?;
+        let m = self.macros.get(name)?;
+        let (toks, end) = if m.params.is_some() {
+            let mut k = ident_end;
+            while k < b.len() && lex::is_blank(b[k]) {
+                k += 1;
+            }
+            if b.get(k) != Some(&b'(') {
+                return None;
+            }
+            let (toks, end, err) = lex::tokenize_line(b, start, true, Expander::call_complete);
+            if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = err {
+                let span = span_at(f.file, o as usize, 1);
+                self.error(
+                    "pp-unterminated-string",
+                    span,
+                    "Unterminated string literal, skipped the line",
+                );
+                return Some(end);
+            }
+            if !Expander::call_complete(&toks) {
+                let line = self.sources.file(f.file).line_col(start as u32).0;
+                let d = Diagnostic::error(
+                    "pp-macro-call",
+                    span_at(f.file, start, ident_end - start),
+                    format!("End of input within macro call started at line {line}"),
+                )
+                .with_note(format!("macro \"{name}\" defined as: {}", m.text));
+                self.push_error(d);
+                return Some(b.len());
+            }
+            (toks, end)
+        } else {
+            (vec![Tok::new(Kind::Ident, name, start as u32)], ident_end)
+        };
+        let expanded = Expander::new(&self.macros).expand(toks);
+        match expanded {
+            Ok(r) => {
+                self.out.extend_from_slice(&b[copied..start]);
+                self.segment(f.file, start, false, f.level);
+                self.out.push(b' ');
+                self.out.extend_from_slice(lex::spell(&r).as_bytes());
+                self.out.push(b' ');
+                let newlines = b[start..end].iter().filter(|&&c| c == b'\n').count();
+                self.out.extend(std::iter::repeat_n(b'\n', newlines));
+                self.segment(f.file, end, true, f.level);
+            }
+            Err(e) => {
+                let span = Span::new(f.file, start as u32, trim_newline(b, end) as u32);
+                let text = self
+                    .macros
+                    .get(name)
+                    .map(|m| m.text.clone())
+                    .unwrap_or_default();
+                let d = Diagnostic::error("pp-macro-call", span, e.message())
+                    .with_note(format!("macro \"{name}\" defined as: {text}"));
+                self.push_error(d);
+                self.out.extend_from_slice(&b[copied..end]);
+            }
+        }
+        Some(end)
+    }
+
+    /// Handles the directive whose `#` is at `hash`; blanks its line(s).
+    fn directive(
+        &mut self,
+        f: &mut Frame,
+        b: &[u8],
+        hash: usize,
+    ) -> Option<(FileId, Span, PathBuf)> {
+        let line_start = f.pos;
+        let (toks, end, lex_err) = lex::tokenize_line(b, hash + 1, false, |_| false);
+        f.pos = end;
+        let span = Span::new(f.file, hash as u32, trim_newline(b, end) as u32);
+        let name = toks.first().map(|t| (t.kind, t.text.as_str()));
+        let active = f.active();
+        // `#pragma` other than `once` goes through to the parser unchanged (mcpp does so).
+        let passthrough = active
+            && matches!(name, Some((Kind::Ident, "pragma")))
+            && toks.get(1).is_none_or(|t| t.text != "once");
+        if passthrough {
+            self.out.extend_from_slice(&b[line_start..end]);
+        } else {
+            blank_into(&mut self.out, &b[line_start..end]);
+        }
+        let Some((kind, name)) = name else {
+            return None; // the null directive `#`
+        };
+        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
+        if !active && !is_conditional {
+            return None;
+        }
+        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
+            if active {
+                let span = Span::new(f.file, o, span.end);
+                self.error(
+                    "pp-unterminated-string",
+                    span,
+                    "Unterminated string literal, skipped the line",
+                );
+            }
+            return None;
+        }
+        if kind != Kind::Ident {
+            self.error(
+                "pp-unknown-directive",
+                span,
+                format!("Illegal #directive \"{name}\""),
+            );
+            return None;
+        }
+        let args = &toks[1..];
+        match name {
+            "if" | "ifdef" | "ifndef" => {
+                let taken = if active {
+                    let r = if name == "if" {
+                        self.condition(args)
+                    } else {
+                        self.defined_arg(args).map(|d| d == (name == "ifdef"))
+                    };
+                    r.unwrap_or_else(|msg| {
+                        self.error("pp-expression", span, msg);
+                        false
+                    })
+                } else {
+                    false
+                };
+                f.conds.push(Cond {
+                    span,
+                    else_line: None,
+                    taken: taken || !active,
+                    active: taken,
+                    parent_active: active,
+                });
+            }
+            "elif" | "else" | "endif" => self.section(f, name, args, span),
+            "include" => return self.include(f, b, args, span),
+            "define" => match macros::parse_define(args) {
+                Ok((n, m)) => {
+                    if let Some(old) = self.macros.get(&n) {
+                        if !old.same_as(&m) {
+                            let d = Diagnostic::warning(
+                                "pp-macro-redefined",
+                                span,
+                                "The macro is redefined",
+                            )
+                            .with_note(format!(
+                                "previously macro \"{n}\" defined as: {}",
+                                old.text
+                            ));
+                            self.diags.push(d);
+                        }
+                    }
+                    self.macros.insert(n, m);
+                }
+                Err(msg) => self.error("pp-define", span, msg),
+            },
+            "undef" => match self.identifier_arg(args) {
+                Ok(n) => {
+                    self.macros.remove(&n);
+                }
+                Err(msg) => self.error("pp-define", span, msg),
+            },
+            "error" => {
+                let text = lex::spell(args);
+                let msg = if text.is_empty() {
+                    "#error".to_string()
+                } else {
+                    format!("#error {text}")
+                };
+                self.error("pp-error", span, msg);
+            }
+            "line" => self.line_directive(f, args, span, end),
+            "pragma" => {
+                if args.first().is_some_and(|t| t.text == "once") {
+                    self.once.insert(f.file);
+                }
+            }
+            _ => self.error(
+                "pp-unknown-directive",
+                span,
+                format!("Unknown #directive \"{name}\""),
+            ),
+        }
+        None
+    }
+
+    /// `#elif`, `#else`, `#endif`.
+    fn section(&mut self, f: &mut Frame, name: &str, args: &[Tok], span: Span) {
+        let line = self.line_of(span);
+        let Some(c) = f.conds.last_mut() else {
+            self.error("pp-unbalanced", span, "Not in a #if (#ifdef) section");
+            return;
+        };
+        let parent_active = c.parent_active;
+        if name != "endif" {
+            if let Some(else_line) = c.else_line {
+                self.error(
+                    "pp-unbalanced",
+                    span,
+                    format!("Already seen #else at line {else_line}"),
+                );
+                return;
+            }
+        }
+        match name {
+            "elif" => {
+                let evaluate = parent_active && !c.taken;
+                c.active = false;
+                if evaluate {
+                    let v = self.condition(args).unwrap_or_else(|msg| {
+                        self.error("pp-expression", span, msg);
+                        false
+                    });
+                    if let Some(c) = f.conds.last_mut() {
+                        c.active = v;
+                        c.taken = v;
+                    }
+                }
+            }
+            "else" => {
+                c.active = parent_active && !c.taken;
+                c.taken = true;
+                c.else_line = Some(line);
+                if parent_active {
+                    self.no_more_tokens(args, span);
+                }
+            }
+            _ => {
+                f.conds.pop();
+                if parent_active {
+                    self.no_more_tokens(args, span);
+                }
+            }
+        }
+    }
+
+    fn no_more_tokens(&mut self, extra: &[Tok], span: Span) {
+        if !extra.is_empty() {
+            let msg = format!("Excessive token sequence \"{}\"", lex::spell(extra));
+            self.error("pp-syntax", span, msg);
+        }
+    }
+
+    /// The single identifier of `#ifdef`, `#ifndef`, `#undef`.
+    fn identifier_arg(&mut self, args: &[Tok]) -> Result<String, String> {
+        match args.first() {
+            None => Err("No identifier".into()),
+            Some(t) if t.kind != Kind::Ident => Err(format!("Not an identifier \"{}\"", t.text)),
+            Some(_) if args.len() > 1 => Err(format!(
+                "Excessive token sequence \"{}\"",
+                lex::spell(&args[1..])
+            )),
+            Some(t) => Ok(t.text.clone()),
+        }
+    }
+
+    /// Whether the macro named by `#ifdef` / `#ifndef`'s argument is defined.
+    fn defined_arg(&mut self, args: &[Tok]) -> Result<bool, String> {
+        if args.is_empty() {
+            return Err("No argument".into());
+        }
+        let n = self.identifier_arg(args)?;
+        Ok(self.macros.contains_key(&n))
+    }
+
+    /// Evaluates a `#if` / `#elif` condition.
+    fn condition(&mut self, args: &[Tok]) -> Result<bool, String> {
+        let mut toks = Vec::with_capacity(args.len());
+        let mut i = 0;
+        while let Some(t) = args.get(i) {
+            if t.kind == Kind::Ident && t.text == "defined" {
+                let (name, next) = match (args.get(i + 1), args.get(i + 2), args.get(i + 3)) {
+                    (Some(n), _, _) if n.kind == Kind::Ident => (n, i + 2),
+                    (Some(p), Some(n), Some(q))
+                        if p.is("(") && n.kind == Kind::Ident && q.is(")") =>
+                    {
+                        (n, i + 4)
+                    }
+                    _ => return Err("Bad defined syntax: ".into()),
+                };
+                let v = if self.macros.contains_key(&name.text) {
+                    "1"
+                } else {
+                    "0"
+                };
+                toks.push(Tok::new(Kind::Number, v, t.off));
+                i = next;
+            } else {
+                toks.push(t.clone());
+                i += 1;
+            }
+        }
+        let expanded = Expander::new(&self.macros)
+            .expand(toks)
+            .map_err(|e| e.message())?;
+        expr::eval(&expanded).map(|v| v != 0)
+    }
+
+    /// `#line N ["file"]`: later lines of this file are numbered from N.
+    fn line_directive(&mut self, f: &Frame, args: &[Tok], span: Span, end: usize) {
+        let Some(n) = args.first() else {
+            self.error("pp-syntax", span, "No argument");
+            return;
+        };
+        let line = match n.text.parse::<u32>() {
+            Ok(v) if n.kind == Kind::Number => v,
+            _ => {
+                self.error(
+                    "pp-syntax",
+                    span,
+                    format!("Not a line number \"{}\"", n.text),
+                );
+                return;
+            }
+        };
+        let name = match args.get(1) {
+            Some(t) if t.kind == Kind::Str => Some(t.text.trim_matches('"').to_string()),
+            Some(t) => {
+                self.error("pp-syntax", span, format!("Not a file name \"{}\"", t.text));
+                return;
+            }
+            None => None,
+        };
+        self.sources
+            .add_line_directive(f.file, end as u32, line, name);
+    }
+
+    /// `#include "F"` / `#include <F>`: finds the file and returns it for reading.
+    fn include(
+        &mut self,
+        f: &Frame,
+        b: &[u8],
+        args: &[Tok],
+        span: Span,
+    ) -> Option<(FileId, Span, PathBuf)> {
+        let Some(first) = args.first() else {
+            self.error("pp-syntax", span, "No header name");
+            return None;
+        };
+        let (target, angle, extra) = if first.kind == Kind::Str {
+            (first.text.trim_matches('"').to_string(), false, &args[1..])
+        } else if first.is("<") {
+            // The header name is the raw text up to `>` (it is not made of tokens).
+            let from = first.off as usize + 1;
+            let line_end = span.end as usize;
+            match b
+                .get(from..line_end)
+                .and_then(|s| s.iter().position(|&c| c == b'>'))
+            {
+                Some(k) => {
+                    let close = (from + k) as u32;
+                    let rest_start = args
+                        .iter()
+                        .position(|t| t.off > close)
+                        .unwrap_or(args.len());
+                    (
+                        String::from_utf8_lossy(&b[from..from + k]).into_owned(),
+                        true,
+                        &args[rest_start..],
+                    )
+                }
+                None => {
+                    self.error(
+                        "pp-syntax",
+                        span,
+                        format!("Not a header name \"{}\"", lex::spell(args)),
+                    );
+                    return None;
+                }
+            }
+        } else {
+            // A computed include: the tokens are macro-expanded first.
+            let expanded = Expander::new(&self.macros)
+                .expand(args.to_vec())
+                .unwrap_or_default();
+            match expanded.first() {
+                Some(t) if t.kind == Kind::Str && expanded.len() == 1 => (
+                    t.text.trim_matches('"').to_string(),
+                    false,
+                    &args[args.len()..],
+                ),
+                Some(t) if t.is("<") && expanded.last().is_some_and(|l| l.is(">")) => {
+                    let inner = &expanded[1..expanded.len() - 1];
+                    let name: String = inner.iter().map(|t| t.text.as_str()).collect();
+                    (name, true, &args[args.len()..])
+                }
+                _ => {
+                    self.error(
+                        "pp-syntax",
+                        span,
+                        format!("Not a header name \"{}\"", lex::spell(args)),
+                    );
+                    return None;
+                }
+            }
+        };
+        if !extra.is_empty() {
+            self.no_more_tokens(extra, span);
+            return None;
+        }
+        let Some((display, open)) = self.search(f, &target, angle) else {
+            self.error(
+                "pp-include-not-found",
+                span,
+                format!("Can't open include file \"{target}\""),
+            );
+            return None;
+        };
+        let path = canonical(&open);
+        let file = match self.sources.find_path(&path) {
+            Some(id) => id,
+            None => match std::fs::read(&open) {
+                Ok(bytes) => {
+                    self.sources
+                        .add_file(SourceFile::new(display.clone(), path, decode(bytes)))
+                }
+                Err(_) => {
+                    self.error(
+                        "pp-include-not-found",
+                        span,
+                        format!("Can't open include file \"{target}\""),
+                    );
+                    return None;
+                }
+            },
+        };
+        if self.once.contains(&file) {
+            return None;
+        }
+        if file != self.main && !self.includes.contains(&file) {
+            self.includes.push(file);
+        }
+        Some((file, span, parent_dir(&self.sources.file(file).name)))
+    }
+
+    /// Finds an included file: next to the includer first for `"F"`, then in the `-I`
+    /// directories in order. Returns the name to show and the path to open.
+    fn search(&self, f: &Frame, target: &str, angle: bool) -> Option<(String, PathBuf)> {
+        if target.is_empty() {
+            return None;
+        }
+        let t = Path::new(target);
+        if t.is_absolute() {
+            return t.is_file().then(|| (target.to_string(), t.to_path_buf()));
+        }
+        let local = (!angle).then(|| f.dir.join(t));
+        local
+            .into_iter()
+            .chain(self.options.include_dirs.iter().map(|d| d.join(t)))
+            .find(|p| p.is_file())
+            .map(|p| (p.to_string_lossy().into_owned(), p))
+    }
+}
+
+/// The directory part of a file name as given (empty for a bare name).
+fn parent_dir(name: &str) -> PathBuf {
+    Path::new(name)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Appends `b` with every byte but newlines turned into a space.
+fn blank_into(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend(b.iter().map(|&c| if c == b'\n' { b'\n' } else { b' ' }));
+}
+
+/// `end` moved back over a final `\n` / `\r\n`.
+fn trim_newline(b: &[u8], mut end: usize) -> usize {
+    end = end.min(b.len());
+    if end > 0 && b[end - 1] == b'\n' {
+        end -= 1;
+    }
+    if end > 0 && b[end - 1] == b'\r' {
+        end -= 1;
+    }
+    end
+}
+
+fn span_at(file: FileId, start: usize, len: usize) -> Span {
+    Span::new(file, start as u32, (start + len) as u32)
+}
+
+/// The last line of a file that has text (mcpp reports end-of-input conditions there).
+fn last_line_span(file: FileId, b: &[u8]) -> Span {
+    let end = trim_newline(b, b.len());
+    let start = b[..end]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    Span::new(file, start as u32, end as u32)
+}

@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: temporary directories and a compact form of
+//! diagnostics.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use slice_parser::diagnostics::Location;
+use slice_parser::{Diagnostic, Severity, SourceMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A directory under the system temporary directory, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new, empty directory.
+    pub fn new() -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "slice-parser-test-{}-{n}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(std::fs::canonicalize(&dir).expect("canonical temp dir"))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `text` to `name` (sub-directories are created).
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("create dirs");
+        }
+        std::fs::write(&p, text).expect("write file");
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `FILE:LINE: message` (errors) / `FILE:LINE: warning: message`, slice2py's layout, with
+/// the presumed line (after `#line`).
+pub fn brief(d: &Diagnostic, sources: &SourceMap) -> String {
+    let warn = if d.severity == Severity::Warning {
+        "warning: "
+    } else {
+        ""
+    };
+    match d.location {
+        Location::Span(s) => {
+            let (name, line) = sources.file(s.file).presumed_line(s.start);
+            format!("{name}:{line}: {warn}{}", d.message)
+        }
+        Location::File(f) => format!("{}: {warn}{}", sources.file(f).name, d.message),
+        Location::None => format!("{warn}{}", d.message),
+    }
+}
