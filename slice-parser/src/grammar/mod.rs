@@ -26,14 +26,21 @@ use crate::preprocess::Preprocessed;
 use crate::source::{SourceMap, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
-use pest_derive::Parser;
 
 pub use doc::parse as parse_doc_comment;
 
-/// The pest parser generated from `slice.pest`.
-#[derive(Parser)]
-#[grammar = "grammar/slice.pest"]
-pub struct SliceParser;
+/// The pest parser generated from `slice.pest` and its rules (one variant per rule).
+#[allow(missing_docs)]
+pub mod generated {
+    use pest_derive::Parser;
+
+    /// The pest parser of `slice.pest`.
+    #[derive(Parser)]
+    #[grammar = "grammar/slice.pest"]
+    pub struct SliceParser;
+}
+
+pub use generated::{Rule, SliceParser};
 
 /// Deepest module nesting accepted; deeper input is reported and not parsed further (so
 /// no later phase can overflow its stack on the tree).
