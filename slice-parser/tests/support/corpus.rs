@@ -197,11 +197,13 @@ fn our_line(d: &Diagnostic, comp: &Compilation, folder: &Path) -> Line {
         Location::File(f) => (Some(rel(&comp.sources.file(f).name)), None),
         Location::None => (None, None),
     };
+    // The corpus removed the folder's absolute path everywhere, messages included.
+    let prefix = format!("{}/", folder.display());
     Line {
         file,
         line,
         warning: d.severity == Severity::Warning,
-        message: d.message.clone(),
+        message: d.message.replace(&prefix, ""),
     }
 }
 
