@@ -24,7 +24,11 @@ fn verdict(ice: &Path) -> Option<String> {
         if lines.is_empty() {
             "(nothing)".to_string()
         } else {
-            lines.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+            lines
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
         }
     };
     if expected.status == 0 {
@@ -43,10 +47,7 @@ fn verdict(ice: &Path) -> Option<String> {
     let got = ours.iter().find(|l| !l.warning);
     match (want, got) {
         (Some(w), Some(g)) if w == g => None,
-        (Some(w), _) => Some(format!(
-            "expected first error:\n{w}\ngot:\n{}",
-            show(&ours)
-        )),
+        (Some(w), _) => Some(format!("expected first error:\n{w}\ngot:\n{}", show(&ours))),
         (None, _) => Some("the .expected file has no error line".into()),
     }
 }
@@ -65,7 +66,11 @@ fn corpus_matches_slice2py() {
             results.push((name, verdict(&ice)));
         }
     }
-    assert!(results.len() > 150, "only {} corpus files found", results.len());
+    assert!(
+        results.len() > 150,
+        "only {} corpus files found",
+        results.len()
+    );
     corpus::enforce(
         &results,
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-known-failures.txt"),

@@ -42,7 +42,11 @@ fn ice_slice_files_compile_cleanly() {
             results.push((name, failure));
         }
     }
-    assert!(results.len() >= 60, "only {} Ice files found", results.len());
+    assert!(
+        results.len() >= 60,
+        "only {} Ice files found",
+        results.len()
+    );
     corpus::enforce(
         &results,
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ice-distribution-known-failures.txt"),

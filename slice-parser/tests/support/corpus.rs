@@ -52,7 +52,10 @@ pub fn options_for(ice: &Path) -> Options {
     let folder = ice.parent().unwrap_or(Path::new("."));
     for a in args.split_whitespace() {
         let a = if a.contains("@ICE_SLICE_DIR@") {
-            a.replace("@ICE_SLICE_DIR@", require_ice_slice_dir().to_str().unwrap_or(ICE_SLICE_DIR))
+            a.replace(
+                "@ICE_SLICE_DIR@",
+                require_ice_slice_dir().to_str().unwrap_or(ICE_SLICE_DIR),
+            )
         } else {
             a.to_string()
         };
@@ -116,8 +119,7 @@ pub struct Expected {
 /// Parses `NAME.expected` (README.md of the corpus describes the format).
 pub fn read_expected(ice: &Path) -> Expected {
     let path = ice.with_extension("expected");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut it = text.lines();
     let status = it
         .next()
@@ -127,7 +129,11 @@ pub fn read_expected(ice: &Path) -> Expected {
     let mut lines = Vec::new();
     for l in it {
         // mcpp's context lines (indented source, `from ...`), blank lines and its summary.
-        if l.is_empty() || l.starts_with(' ') || l.starts_with('\t') || l.ends_with("in preprocessor.") {
+        if l.is_empty()
+            || l.starts_with(' ')
+            || l.starts_with('\t')
+            || l.ends_with("in preprocessor.")
+        {
             continue;
         }
         lines.push(parse_line(l));
@@ -240,7 +246,9 @@ pub fn enforce(results: &[(String, Option<String>)], known_path: &Path) {
     let mut failing = 0;
     for (name, failure) in results {
         match (failure, known.contains_key(name)) {
-            (Some(why), false) => unexpected.push(format!("{name}\n    {}", why.replace('\n', "\n    "))),
+            (Some(why), false) => {
+                unexpected.push(format!("{name}\n    {}", why.replace('\n', "\n    ")))
+            }
             (None, true) => fixed.push(name.clone()),
             (Some(_), true) => failing += 1,
             (None, false) => {}
