@@ -103,7 +103,8 @@ impl SourceFile {
             Some((from, new_line, name)) => {
                 let (from_line, _) = self.line_col(*from);
                 let name = name.as_deref().unwrap_or(&self.name);
-                (name, new_line.saturating_add(line - from_line))
+                // Never 0, whatever the directive said: line numbers start at 1.
+                (name, new_line.saturating_add(line - from_line).max(1))
             }
             None => (&self.name, line),
         }

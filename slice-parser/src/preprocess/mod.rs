@@ -268,7 +268,8 @@ impl Pp<'_> {
     /// End of a file: unclosed sections are errors; the text must end with a newline.
     fn finish_frame(&mut self, f: &Frame) {
         let last = last_line_span(f.file, &f.text);
-        for c in f.conds.clone() {
+        // mcpp reports the outermost open section only.
+        if let Some(c) = f.conds.first().copied() {
             let line = self.line_of(c.span);
             let d = Diagnostic::error(
                 "pp-unterminated-if",
@@ -765,6 +766,16 @@ impl Pp<'_> {
             self.error("pp-syntax", span, "No argument");
             return;
         };
+        if n.kind == Kind::Number && n.text.bytes().all(|c| c.is_ascii_digit()) {
+            match n.text.parse::<u32>() {
+                Ok(v) if (1..=32767).contains(&v) => {}
+                _ => {
+                    let msg = format!("Line number \"{}\" is out of range of [1,32767]", n.text);
+                    self.error("pp-syntax", span, msg);
+                    return;
+                }
+            }
+        }
         let line = match n.text.parse::<u32>() {
             Ok(v) if n.kind == Kind::Number => v,
             _ => {
