@@ -159,16 +159,7 @@ impl<'a> Driver<'a, '_> {
         let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         let mut j = i + 1;
         match c {
-            b'"' => {
-                while j < b.len() && b[j] != b'"' && b[j] != b'\n' {
-                    j += if b[j] == b'\\' && j + 1 < b.len() {
-                        2
-                    } else {
-                        1
-                    };
-                }
-                (j + 1).min(b.len())
-            }
+            b'"' => self.string_token(i).0,
             b'[' if b.get(j) == Some(&b'[') => j + 1,
             b']' if b.get(j) == Some(&b']') => j + 1,
             b'\\' | b':' | b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
@@ -191,6 +182,22 @@ impl<'a> Driver<'a, '_> {
             }
             _ => j,
         }
+    }
+
+    /// End of the string literal starting at `i`, and whether it has its closing quote
+    /// (like the reference scanner, a control character or newline ends it early).
+    fn string_token(&self, i: usize) -> (usize, bool) {
+        let b = self.text.as_bytes();
+        let control = |c: u8| c < 0x20 || c == 0x7F;
+        let mut j = i + 1;
+        while j < b.len() && !control(b[j]) {
+            match b[j] {
+                b'"' => return (j + 1, true),
+                b'\\' if b.get(j + 1).is_some_and(|&c| !control(c)) => j += 2,
+                _ => j += 1,
+            }
+        }
+        (j.min(b.len()), false)
     }
 
     fn token_span(&self, at: usize) -> Span {
@@ -259,6 +266,14 @@ impl<'a> Driver<'a, '_> {
                         }
                     }
                     i = end;
+                }
+                Some(b'"') => {
+                    let (end, terminated) = self.string_token(i);
+                    if !terminated {
+                        let span = self.span(i, end);
+                        self.report(span, literal::control_character());
+                    }
+                    i = end.max(i + 1);
                 }
                 Some(_) => i = self.token_end(i).max(i + 1),
             }
