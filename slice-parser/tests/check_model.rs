@@ -1,0 +1,251 @@
+//! Tests of the resolved model the checker builds: resolved types, enumerator values, tags,
+//! compact ids, bases, merged modules and the helper queries generators use.
+
+use slice_parser::model::{Builtin, ConstValue, Definition, Model, Type};
+use slice_parser::{compile_source, Options};
+
+fn model(src: &str) -> Model {
+    let comp = compile_source("m.ice", src, &Options::default());
+    let errors: Vec<String> = comp.diagnostics.iter().map(|d| d.message.clone()).collect();
+    assert!(!comp.has_errors(), "unexpected errors: {errors:?}");
+    comp.model.expect("a model when there is no error")
+}
+
+fn find(m: &Model, scoped: &str) -> Definition {
+    m.find(scoped)
+        .unwrap_or_else(|| panic!("{scoped} not found in the model"))
+}
+
+#[test]
+fn enumerator_values_and_constants() {
+    let m = model(
+        "module M {
+            enum Level { low, mid = 5, high, top = 2 };
+            const Level Default = Level::high;
+            const long Big = 0x10;
+            const double D = 3;
+            const string S = \"a\\u00e9\";
+            const short Narrow = Big;
+        };",
+    );
+    let Definition::Enum(e) = find(&m, "::M::Level") else {
+        panic!("not an enum")
+    };
+    let values: Vec<(String, i32, bool)> = m.enums[e]
+        .enumerators
+        .iter()
+        .map(|x| (x.info.name.clone(), x.value, x.explicit))
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            ("low".to_string(), 0, false),
+            ("mid".to_string(), 5, true),
+            ("high".to_string(), 6, false),
+            ("top".to_string(), 2, true),
+        ]
+    );
+    assert_eq!(m.enums[e].enumerators[2].info.scoped, "::M::Level::high");
+    let Definition::Const(c) = find(&m, "::M::Default") else {
+        panic!()
+    };
+    assert_eq!(m.consts[c].ty, Type::Enum(e));
+    assert_eq!(m.consts[c].value, ConstValue::Enumerator(e, 2));
+    let Definition::Const(big) = find(&m, "::M::Big") else {
+        panic!()
+    };
+    assert_eq!(m.consts[big].value, ConstValue::Int(16));
+    assert_eq!(m.consts[big].literal, "0x10");
+    let Definition::Const(d) = find(&m, "::M::D") else {
+        panic!()
+    };
+    assert_eq!(m.consts[d].value, ConstValue::Float(3.0));
+    let Definition::Const(s) = find(&m, "::M::S") else {
+        panic!()
+    };
+    assert_eq!(m.consts[s].value.as_str(), Some("aé"));
+    let Definition::Const(n) = find(&m, "::M::Narrow") else {
+        panic!()
+    };
+    assert_eq!(m.consts[n].value, ConstValue::Int(16));
+}
+
+#[test]
+fn classes_bases_tags_and_compact_ids() {
+    let m = model(
+        "module M {
+            class Node;
+            sequence<Node> Nodes;
+            interface Api { void ping(); };
+            class Base(3) { int a; optional(2) string s; };
+            class Node extends Base { Nodes children; Node* self; Api* api; };
+        };",
+    );
+    let Definition::Class(base) = find(&m, "::M::Base") else {
+        panic!()
+    };
+    let Definition::Class(node) = find(&m, "::M::Node") else {
+        panic!()
+    };
+    let Definition::Sequence(nodes) = find(&m, "::M::Nodes") else {
+        panic!()
+    };
+    let Definition::Interface(api) = find(&m, "::M::Api") else {
+        panic!()
+    };
+    assert_eq!(m.classes[base].compact_id, Some(3));
+    assert_eq!(m.compact_ids.get(&3), Some(&base));
+    assert_eq!(m.classes[node].base, Some(base));
+    assert!(m.classes[node].defined);
+    assert_eq!(m.sequences[nodes].element, Type::Class(node));
+    assert_eq!(m.classes[base].members[1].tag, Some(2));
+    let members: Vec<&str> = m
+        .all_class_members(node)
+        .iter()
+        .map(|d| d.info.name.as_str())
+        .collect();
+    assert_eq!(members, ["a", "s", "children", "self", "api"]);
+    assert_eq!(m.classes[node].members[1].ty, Type::ClassProxy(node));
+    assert_eq!(m.classes[node].members[2].ty, Type::Proxy(api));
+    assert_eq!(m.type_id(Type::Proxy(api)), "::M::Api*");
+}
+
+#[test]
+fn interfaces_operations_and_exceptions() {
+    let m = model(
+        "module M {
+            exception Base { string reason; };
+            exception Derived extends Base { int code; };
+            interface A { idempotent int get(); };
+            interface B extends A { void put(int v); };
+            interface C extends A { ['amd'] void run(); };
+            [\"amd\"] interface D extends B, C {
+                optional(1) string op(int a, optional(2) int b, out long c) throws Derived, Base;
+            };
+        };"
+        .replace('\'', "\"")
+        .as_str(),
+    );
+    let Definition::Interface(d) = find(&m, "::M::D") else {
+        panic!()
+    };
+    let Definition::Interface(a) = find(&m, "::M::A") else {
+        panic!()
+    };
+    let Definition::Exception(der) = find(&m, "::M::Derived") else {
+        panic!()
+    };
+    let Definition::Exception(base) = find(&m, "::M::Base") else {
+        panic!()
+    };
+    assert_eq!(m.exceptions[der].base, Some(base));
+    let names: Vec<&str> = m
+        .all_exception_members(der)
+        .iter()
+        .map(|x| x.info.name.as_str())
+        .collect();
+    assert_eq!(names, ["reason", "code"]);
+    let bases: Vec<&str> = m
+        .all_interface_bases(d)
+        .into_iter()
+        .map(|b| m.interfaces[b].info.scoped.as_str())
+        .collect();
+    assert_eq!(bases, ["::M::A", "::M::B", "::M::C"]);
+    assert_eq!(
+        m.interface_type_ids(d),
+        ["::Ice::Object", "::M::A", "::M::B", "::M::C", "::M::D"]
+    );
+    let ops: Vec<&str> = m
+        .all_interface_operations(d)
+        .into_iter()
+        .map(|(_, o)| o.info.name.as_str())
+        .collect();
+    assert_eq!(ops, ["get", "put", "run", "op"]);
+    let op = &m.interfaces[d].operations[0];
+    assert_eq!(op.return_type, Some(Type::Builtin(Builtin::String)));
+    assert_eq!(op.return_tag, Some(1));
+    assert_eq!(op.params.len(), 3);
+    assert_eq!(op.params[1].tag, Some(2));
+    assert!(op.params[2].out);
+    assert_eq!(op.throws, vec![der, base]);
+    assert!(op.is_amd(&m.interfaces[d].info));
+    assert!(m.interfaces[a].operations[0].idempotent);
+}
+
+#[test]
+fn reopened_modules_are_merged() {
+    let m = model(
+        "module A { struct S { int x; }; };
+         module B { sequence<A::S> Ss; };
+         module A { module Inner { const int K = 1; }; dictionary<string, B::Ss> D; };",
+    );
+    assert_eq!(m.top_level.len(), 2);
+    let a = m.top_level[0];
+    assert_eq!(m.modules[a].info.scoped, "::A");
+    let kinds: Vec<String> = m.modules[a]
+        .contents
+        .iter()
+        .map(|d| m.info(*d).scoped.clone())
+        .collect();
+    assert_eq!(kinds, ["::A::S", "::A::Inner", "::A::D"]);
+    assert!(m.modules[a].info.from_main);
+}
+
+#[test]
+fn fixed_size_and_wire_sizes() {
+    let m = model(
+        "module M {
+            struct P { int x; double y; bool b; };
+            struct Q { P p; string s; };
+            enum E { a };
+        };",
+    );
+    let Definition::Struct(p) = find(&m, "::M::P") else {
+        panic!()
+    };
+    let Definition::Struct(q) = find(&m, "::M::Q") else {
+        panic!()
+    };
+    assert!(m.is_fixed_size(Type::Struct(p)));
+    assert!(!m.is_fixed_size(Type::Struct(q)));
+    assert_eq!(m.min_wire_size(Type::Struct(p)), 13);
+    assert_eq!(m.min_wire_size(Type::Struct(q)), 14);
+    assert_eq!(
+        m.type_id(Type::Builtin(Builtin::ObjectProxy)),
+        "::Ice::Object*"
+    );
+}
+
+#[test]
+fn defaults_doc_and_metadata() {
+    let m = model(
+        "module M {
+            enum Color { red, green };
+            /** A pixel. */
+            [\"cpp:type\"] struct Pixel {
+                Color c = green;
+                float f = 1;
+                /** Alpha. */
+                byte a = 255;
+            };
+        };",
+    );
+    let Definition::Struct(p) = find(&m, "::M::Pixel") else {
+        panic!()
+    };
+    let Definition::Enum(color) = find(&m, "::M::Color") else {
+        panic!()
+    };
+    let s = &m.structs[p];
+    assert_eq!(s.info.metadata, ["cpp:type"]);
+    assert!(s
+        .info
+        .doc
+        .as_ref()
+        .is_some_and(|d| d.overview.contains("A pixel.")));
+    assert_eq!(s.members[0].default, Some(ConstValue::Enumerator(color, 1)));
+    assert_eq!(s.members[1].default, Some(ConstValue::Float(1.0)));
+    assert_eq!(s.members[2].default, Some(ConstValue::Int(255)));
+    assert!(s.members[2].info.doc.as_ref().is_some_and(|d| d.overview.contains("Alpha.")));
+    assert!(s.members[0].info.doc.is_none());
+}
