@@ -1036,10 +1036,16 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let ty = ty?;
-        let Some(name) = name else {
-            let at = self.next_token(ty_end).1;
-            self.error("missing-name", at, "missing data member name");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                // Like the reference, keep a member under a unique placeholder name, so the
+                // body is not reported empty and the type is still checked.
+                let (at, span) = self.next_token(ty_end);
+                self.error("missing-name", span, "missing data member name");
+                name_end = at;
+                placeholder_name(span)
+            }
         };
         let (after_at, after) = self.next_token(name_end);
         let after_name = eq.unwrap_or(after);
@@ -1197,10 +1203,14 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let ty = ty?;
-        let Some(name) = name else {
-            let at = self.next_token(end).1;
-            self.error("missing-name", at, "missing parameter name");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                let (at, span) = self.next_token(end);
+                self.error("missing-name", span, "missing parameter name");
+                name_start = at;
+                placeholder_name(span)
+            }
         };
         let doc = self.docs.take(name_start, self.sources);
         Some(ast::Parameter {
@@ -1482,6 +1492,16 @@ fn data_members(members: Vec<Member>) -> Vec<ast::DataMember> {
             Member::Operation(_) => None,
         })
         .collect()
+}
+
+/// The name given to a member or parameter written without one (the reference uses a
+/// UUID): unique, and not a valid Slice identifier, so it can never clash with a real name.
+fn placeholder_name(at: Span) -> ast::Ident {
+    ast::Ident {
+        name: format!("<unnamed@{}:{}>", at.file.0, at.start),
+        escaped: false,
+        span: at,
+    }
 }
 
 /// A stand-in type (never produced by the grammar, kept for robustness).
