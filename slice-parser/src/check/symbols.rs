@@ -518,7 +518,12 @@ impl Checker<'_> {
                 self.ents[cont].introduced.insert(key, thing);
                 true
             }
-            Some(prev) if prev == thing => true,
+            // The reference compares entities by scoped name (IceUtil handles compare
+            // their pointees), so a class definition and its declaration, or two openings
+            // of a module, are the same thing.
+            Some(prev) if prev == thing || self.ents[prev].scoped == self.ents[thing].scoped => {
+                true
+            }
             Some(prev) => {
                 let is_param = |k: &Kind| matches!(k, Kind::Param { .. });
                 let is_member = |k: &Kind| matches!(k, Kind::DataMember(_));

@@ -93,7 +93,8 @@ impl Checker<'_> {
     ) -> Option<EntId> {
         self.seen_definition(m.name.span);
         self.check_ident(&m.name);
-        let span = m.braces.open;
+        // Module checks run as soon as the name is read (before the `{`).
+        let span = m.name.span;
         let created = self.create_module(cont, &m.name.name, m.name.span, span);
         match created {
             Some(id) => {
