@@ -355,7 +355,7 @@ impl Checker<'_> {
                 return Vec::new();
             }
         }
-        if !(type_error && !results.is_empty()) {
+        if !type_error || results.is_empty() {
             for e in errors {
                 let code = if e.ends_with("is not a type") {
                     "not-a-type"

@@ -563,7 +563,7 @@ impl Checker<'_> {
             self.check_introduced(cont, &b.text, None, span);
         }
         let created = self.create_simple(cont, &e.name, "exception", "exception", span, e.local);
-        let created = created.map(|_| ()).and_then(|()| {
+        let created = created.map(|()| {
             if !e.local {
                 if let Some(b) = base {
                     if self.ents[b].local {
@@ -575,13 +575,13 @@ impl Checker<'_> {
                     }
                 }
             }
-            Some(self.add_ent(
+            self.add_ent(
                 cont,
                 &e.name.name,
                 Kind::Exception { base },
                 e.name.span,
                 e.local,
-            ))
+            )
         });
         if let Some(id) = created {
             self.check_introduced(cont, &e.name.name, Some(id), span);
@@ -1105,12 +1105,10 @@ impl Checker<'_> {
             }
         }
         match &owner_kind {
-            Kind::Struct => {
-                if ty == Ty::Named(owner) {
-                    let msg = format!("struct `{}' cannot contain itself", self.ents[owner].name);
-                    self.error("struct-contains-itself", span, msg);
-                    return None;
-                }
+            Kind::Struct if ty == Ty::Named(owner) => {
+                let msg = format!("struct `{}' cannot contain itself", self.ents[owner].name);
+                self.error("struct-contains-itself", span, msg);
+                return None;
             }
             Kind::Exception { .. } => {
                 for b in self.exception_bases(owner) {
@@ -1138,10 +1136,8 @@ impl Checker<'_> {
                     }
                 }
             }
-            Kind::ClassDef { .. } => {
-                if !self.check_base_members(owner, n, "data member", span) {
-                    return None;
-                }
+            Kind::ClassDef { .. } if !self.check_base_members(owner, n, "data member", span) => {
+                return None;
             }
             _ => {}
         }
