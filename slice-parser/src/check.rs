@@ -222,6 +222,42 @@ impl<'a> Checker<'a> {
             .is_some_and(|c| c.metadata.iter().any(|m| m == directive))
     }
 
+    /// The first token after `span` in its file (comments and blanks skipped): where the
+    /// reference reports checks that run once it has read one token of look-ahead.
+    pub(crate) fn next_token(&self, span: Span) -> Span {
+        let text = self.sources.file(span.file).text.as_bytes();
+        let mut i = span.end as usize;
+        while i < text.len() {
+            match (text[i], text.get(i + 1)) {
+                (b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c, _) => i += 1,
+                (b'/', Some(b'/')) => {
+                    while i < text.len() && text[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                (b'/', Some(b'*')) => {
+                    i += 2;
+                    while i + 1 < text.len() && !(text[i] == b'*' && text[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i = (i + 2).min(text.len());
+                }
+                _ => break,
+            }
+        }
+        let at = i.min(text.len()) as u32;
+        Span::new(span.file, at, (at + 1).min(text.len() as u32).max(at))
+    }
+
+    /// The last byte of a span (e.g. the `)` closing `optional(...)`).
+    pub(crate) fn last_byte(span: Span) -> Span {
+        Span::new(
+            span.file,
+            span.end.saturating_sub(1).max(span.start),
+            span.end,
+        )
+    }
+
     /// "FILE:LINE" of a span, as the reference prints it inside messages.
     pub(crate) fn file_line(&self, span: Span) -> String {
         let (name, line) = self.sources.file(span.file).presumed_line(span.start);
