@@ -51,6 +51,8 @@ pub(crate) struct FileCtx {
     pub(crate) suppress_deprecated: bool,
     /// `suppress-warning:invalid-metadata`.
     pub(crate) suppress_invalid_metadata: bool,
+    /// Unknown `suppress-warning` categories (warned about again after a successful check).
+    pub(crate) bad_categories: Vec<String>,
 }
 
 /// The checker's state during the walk.
@@ -88,6 +90,7 @@ pub fn check(
     if checker.errors > 0 {
         return None;
     }
+    checker.rewarn_bad_categories();
     Some(checker.lower())
 }
 
@@ -171,6 +174,7 @@ impl<'a> Checker<'a> {
         ctx.suppress_all = false;
         ctx.suppress_deprecated = false;
         ctx.suppress_invalid_metadata = false;
+        ctx.bad_categories.clear();
         let Some(value) = ctx
             .metadata
             .iter()
@@ -195,17 +199,36 @@ impl<'a> Checker<'a> {
                 other => bad.push(other.to_string()),
             }
         }
+        ctx.bad_categories.clone_from(&bad);
         if self.suppressed(file, Category::InvalidMetadata) {
             return;
         }
         for b in bad {
-            // slice2py 3.7.8 prints this warning twice, without file or line.
-            for _ in 0..2 {
-                self.diags.push(Diagnostic::global(
-                    Severity::Warning,
-                    "suppress-warning-category",
-                    format!("invalid category `{b}' in file metadata suppress-warning"),
-                ));
+            self.bad_category_warning(&b);
+        }
+    }
+
+    fn bad_category_warning(&mut self, category: &str) {
+        self.diags.push(Diagnostic::global(
+            Severity::Warning,
+            "suppress-warning-category",
+            format!("invalid category `{category}' in file metadata suppress-warning"),
+        ));
+    }
+
+    /// slice2py re-reads every file's metadata once more after a successful parse (when its
+    /// generator validates metadata), so each unknown category is reported a second time,
+    /// after everything else.
+    fn rewarn_bad_categories(&mut self) {
+        let mut files: Vec<FileId> = self.files.keys().copied().collect();
+        files.sort();
+        for f in files {
+            if self.suppressed(f, Category::InvalidMetadata) {
+                continue;
+            }
+            let bad = self.files.get(&f).map(|c| c.bad_categories.clone());
+            for b in bad.unwrap_or_default() {
+                self.bad_category_warning(&b);
             }
         }
     }

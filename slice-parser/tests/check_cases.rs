@@ -906,3 +906,195 @@ fn differential_more_lines() {
         "module M\n{\n    interface I\n    {\n        Nope\n        op\n        (\n        );\n    };\n};\n",
     ]);
 }
+
+/// Like [`same_as_reference`] for a set of files: the first is compiled, with `-I` set to
+/// the case directory.
+#[track_caller]
+fn same_as_reference_files(cases: &[&[(&str, &str)]]) {
+    let mut failures = Vec::new();
+    for files in cases {
+        let dir = write_case("");
+        for (name, text) in *files {
+            std::fs::write(dir.join(name), text).expect("write");
+        }
+        let main = files[0].0;
+        let out = Command::new("slice2py")
+            .current_dir(&dir)
+            .arg("--output-dir")
+            .arg(&dir)
+            .arg(format!("-I{}", dir.display()))
+            .arg(main)
+            .output()
+            .expect("slice2py must be installed");
+        let prefix = format!("{}/", dir.display());
+        let want = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(|l| l.replace(&prefix, ""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let options = Options {
+            include_dirs: vec![dir.clone()],
+            ..Options::default()
+        };
+        let comp = compile_file(&dir.join(main), &options);
+        let got = comp
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let sev = if d.severity == Severity::Warning {
+                    "warning: "
+                } else {
+                    ""
+                };
+                let s = match d.location {
+                    Location::Span(s) => {
+                        let (name, line) = comp.sources.file(s.file).presumed_line(s.start);
+                        format!("{name}:{line}: {sev}{}", d.message)
+                    }
+                    Location::File(f) => {
+                        format!("{}: {sev}{}", comp.sources.file(f).name, d.message)
+                    }
+                    Location::None => format!("{sev}{}", d.message),
+                };
+                s.replace(&prefix, "")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let _ = std::fs::remove_dir_all(&dir);
+        if got != want {
+            failures.push(format!(
+                "--- files ---\n{files:?}\n--- slice2py ---\n{want}\n--- ours ---\n{got}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn differential_includes() {
+    same_as_reference_files(&[
+        &[
+            (
+                "main.ice",
+                "#include <inc.ice>\nmodule M { sequence<Ice_Thing> S; };\n",
+            ),
+            (
+                "inc.ice",
+                "#pragma once\nmodule M { struct Ice_Thing { int a_b; }; };\n",
+            ),
+        ],
+        &[
+            (
+                "main.ice",
+                "#include <inc.ice>\nmodule Ice { struct X { int x; }; };\n",
+            ),
+            (
+                "inc.ice",
+                "#pragma once\nmodule IceInc { struct _X { int x; }; };\n",
+            ),
+        ],
+        &[
+            (
+                "main.ice",
+                "#include \"inc.ice\"\n#include \"inc.ice\"\nmodule M { };\n",
+            ),
+            ("inc.ice", "module N { struct Pair { int a; }; };\n"),
+        ],
+        &[
+            (
+                "main.ice",
+                "#include <inc.ice>\n[[\"underscore\"]]\nmodule M { const int a_b = 1; };\n",
+            ),
+            ("inc.ice", "#pragma once\nmodule N { const int K = 1; };\n"),
+        ],
+        &[
+            (
+                "main.ice",
+                "module M { const int A = 1; };\n#include <inc.ice>\n",
+            ),
+            (
+                "inc.ice",
+                "#pragma once\n[[\"suppress-warning\"]]\nmodule N { class C { void op(); }; };\n",
+            ),
+        ],
+        &[
+            (
+                "main.ice",
+                "#include <inc.ice>\nmodule M { class D { void op(); }; };\n",
+            ),
+            (
+                "inc.ice",
+                "#pragma once\n[[\"suppress-warning\"]]\nmodule N { class C { void op(); }; };\n",
+            ),
+        ],
+        &[
+            (
+                "main.ice",
+                "module M {\n#include <inc.ice>\nsequence<S> Ss;\n};\n",
+            ),
+            ("inc.ice", "struct S { int x; };\n"),
+        ],
+        &[
+            (
+                "main.ice",
+                "#include <inc.ice>\nmodule N { class B(3) {}; };\n",
+            ),
+            ("inc.ice", "#pragma once\nmodule M { class A(3) {}; };\n"),
+        ],
+        &[
+            (
+                "main.ice",
+                "#include <inc.ice>\nmodule M { class C { int x; }; };\n",
+            ),
+            (
+                "inc.ice",
+                "#pragma once\nmodule M { class C; interface I { void op(C c); }; };\n",
+            ),
+        ],
+        &[
+            ("main.ice", "#include <inc.ice>\nmodule m { };\n"),
+            ("inc.ice", "#pragma once\nmodule M { };\n"),
+        ],
+        &[
+            (
+                "main.ice",
+                "#include <inc.ice>\nmodule A { module B { interface A {}; }; };\n",
+            ),
+            ("inc.ice", "#pragma once\nmodule A { };\n"),
+        ],
+    ]);
+}
+
+#[test]
+fn differential_suppress_and_metadata() {
+    same_as_reference(&[
+        "[[\"suppress-warning:all\"]]\nmodule W { class C { void op(); }; };",
+        "[[\"suppress-warning:invalid-metadata\"]]\nmodule W { class C { void op(); }; };",
+        "[[\"suppress-warning:invalid-metadata, bogus\"]]\nmodule W { };",
+        "[[\"suppress-warning:bogus, deprecated\"]]\nmodule W { class C { void op(); }; };",
+        "[[\"suppress-warning:deprecated\"]]\n[[\"suppress-warning:bogus\"]]\nmodule W { };",
+        "[[\"suppress-warning:bogus\"]]\n[[\"suppress-warning:deprecated\"]]\nmodule W { class C { void op(); }; };",
+        "[[\"suppress-warning\"]]\nmodule W { class C { void op(); }; };",
+        "[[\"suppress-warnings\"]]\nmodule W { class C { void op(); }; };",
+        "[[\"a\"]] [[\"b\"]]\nmodule W { };\n[[\"c\"]]",
+        "module W { };\n[[\"c\"]]\n[[\"d\"]]",
+        "[\"amd\"] module W { [\"x\"] interface I { [\"y\"] void op([\"z\"] int a); }; };",
+    ]);
+}
+
+#[test]
+fn differential_bad_categories() {
+    same_as_reference(&["[[\"suppress-warning:bogus\"]]\nmodule W { const int x = \"a\"; };"]);
+    same_as_reference_files(&[&[
+        ("d.ice", "#include \"inc2.ice\"\nmodule W { };\n"),
+        (
+            "inc2.ice",
+            "[[\"suppress-warning:bogus\"]]\nmodule V { };\n",
+        ),
+    ]]);
+}
