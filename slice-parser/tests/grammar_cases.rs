@@ -734,3 +734,97 @@ fn corpus_invalid_files_give_the_reference_first_error() {
     }
     assert!(checked >= 50, "only {checked} invalid files checked");
 }
+
+/// Ice's own Slice files, with directive lines blanked (both branches of a conditional are
+/// kept, which is harmless for syntax): a smoke test for doc comments, metadata and
+/// `local` types over real files.
+#[test]
+fn ice_distribution_files_parse_without_errors() {
+    let root = Path::new("/usr/share/ice/slice");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("Ice's Slice files ({}): {e}", dir.display()));
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "ice") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 60, "Ice's Slice files are missing");
+    let mut documented = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let blanked: String = text
+            .split_inclusive('\n')
+            .map(|l| {
+                if l.trim_start().starts_with('#') {
+                    "\n"
+                } else {
+                    l
+                }
+            })
+            .collect();
+        let (pp, sources) = single(&path.display().to_string(), &blanked);
+        let (file, diags) = run(&pp, &sources);
+        assert!(diags.is_empty(), "{}: {diags:#?}", path.display());
+        documented += count_docs(&file.items);
+    }
+    assert!(documented > 1000, "only {documented} doc comments attached");
+}
+
+fn count_docs(items: &[ast::Item]) -> usize {
+    let mut n = 0;
+    for item in items {
+        let ast::Item::Definition(d) = item else {
+            continue;
+        };
+        n += usize::from(d.doc.is_some());
+        match &d.kind {
+            ast::DefinitionKind::Module(m) => n += count_docs(&m.items),
+            ast::DefinitionKind::Interface(i) => {
+                for op in &i.operations {
+                    n += usize::from(op.doc.is_some());
+                }
+            }
+            ast::DefinitionKind::Class(c) => {
+                n += c
+                    .members
+                    .iter()
+                    .filter(|m| match m {
+                        ast::ClassMember::Data(d) => d.doc.is_some(),
+                        ast::ClassMember::Operation(o) => o.doc.is_some(),
+                    })
+                    .count()
+            }
+            ast::DefinitionKind::Struct(s) => {
+                n += s.members.iter().filter(|m| m.doc.is_some()).count()
+            }
+            ast::DefinitionKind::Exception(e) => {
+                n += e.members.iter().filter(|m| m.doc.is_some()).count()
+            }
+            ast::DefinitionKind::Enum(e) => {
+                n += e.enumerators.iter().filter(|m| m.doc.is_some()).count()
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The one-rule grammar (`file`) accepts every valid corpus file too, so the phrases the
+/// parser uses compose into the documented language.
+#[test]
+fn whole_file_rule_accepts_valid_corpus() {
+    use pest::Parser as _;
+    for path in ice_files(&corpus().join("valid")) {
+        let Some((pp, _)) = load(&path) else { continue };
+        if let Err(e) = grammar::SliceParser::parse(grammar::Rule::file, &pp.text) {
+            panic!("{}: {e}", path.display());
+        }
+    }
+}

@@ -26,14 +26,21 @@ use crate::preprocess::Preprocessed;
 use crate::source::{SourceMap, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
-use pest_derive::Parser;
 
 pub use doc::parse as parse_doc_comment;
 
-/// The pest parser generated from `slice.pest`.
-#[derive(Parser)]
-#[grammar = "grammar/slice.pest"]
-pub struct SliceParser;
+/// The pest parser generated from `slice.pest` and its rules (one variant per rule).
+#[allow(missing_docs)]
+pub mod generated {
+    use pest_derive::Parser;
+
+    /// The pest parser of `slice.pest`.
+    #[derive(Parser)]
+    #[grammar = "grammar/slice.pest"]
+    pub struct SliceParser;
+}
+
+pub use generated::{Rule, SliceParser};
 
 /// Deepest module nesting accepted; deeper input is reported and not parsed further (so
 /// no later phase can overflow its stack on the tree).
@@ -152,16 +159,7 @@ impl<'a> Driver<'a, '_> {
         let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         let mut j = i + 1;
         match c {
-            b'"' => {
-                while j < b.len() && b[j] != b'"' && b[j] != b'\n' {
-                    j += if b[j] == b'\\' && j + 1 < b.len() {
-                        2
-                    } else {
-                        1
-                    };
-                }
-                (j + 1).min(b.len())
-            }
+            b'"' => self.string_token(i).0,
             b'[' if b.get(j) == Some(&b'[') => j + 1,
             b']' if b.get(j) == Some(&b']') => j + 1,
             b'\\' | b':' | b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
@@ -184,6 +182,22 @@ impl<'a> Driver<'a, '_> {
             }
             _ => j,
         }
+    }
+
+    /// End of the string literal starting at `i`, and whether it has its closing quote
+    /// (like the reference scanner, a control character or newline ends it early).
+    fn string_token(&self, i: usize) -> (usize, bool) {
+        let b = self.text.as_bytes();
+        let control = |c: u8| c < 0x20 || c == 0x7F;
+        let mut j = i + 1;
+        while j < b.len() && !control(b[j]) {
+            match b[j] {
+                b'"' => return (j + 1, true),
+                b'\\' if b.get(j + 1).is_some_and(|&c| !control(c)) => j += 2,
+                _ => j += 1,
+            }
+        }
+        (j.min(b.len()), false)
     }
 
     fn token_span(&self, at: usize) -> Span {
@@ -252,6 +266,14 @@ impl<'a> Driver<'a, '_> {
                         }
                     }
                     i = end;
+                }
+                Some(b'"') => {
+                    let (end, terminated) = self.string_token(i);
+                    if !terminated {
+                        let span = self.span(i, end);
+                        self.report(span, literal::control_character());
+                    }
+                    i = end.max(i + 1);
                 }
                 Some(_) => i = self.token_end(i).max(i + 1),
             }
@@ -1014,10 +1036,16 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let ty = ty?;
-        let Some(name) = name else {
-            let at = self.next_token(ty_end).1;
-            self.error("missing-name", at, "missing data member name");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                // Like the reference, keep a member under a unique placeholder name, so the
+                // body is not reported empty and the type is still checked.
+                let (at, span) = self.next_token(ty_end);
+                self.error("missing-name", span, "missing data member name");
+                name_end = at;
+                placeholder_name(span)
+            }
         };
         let (after_at, after) = self.next_token(name_end);
         let after_name = eq.unwrap_or(after);
@@ -1175,10 +1203,14 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let ty = ty?;
-        let Some(name) = name else {
-            let at = self.next_token(end).1;
-            self.error("missing-name", at, "missing parameter name");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                let (at, span) = self.next_token(end);
+                self.error("missing-name", span, "missing parameter name");
+                name_start = at;
+                placeholder_name(span)
+            }
         };
         let doc = self.docs.take(name_start, self.sources);
         Some(ast::Parameter {
@@ -1460,6 +1492,16 @@ fn data_members(members: Vec<Member>) -> Vec<ast::DataMember> {
             Member::Operation(_) => None,
         })
         .collect()
+}
+
+/// The name given to a member or parameter written without one (the reference uses a
+/// UUID): unique, and not a valid Slice identifier, so it can never clash with a real name.
+fn placeholder_name(at: Span) -> ast::Ident {
+    ast::Ident {
+        name: format!("<unnamed@{}:{}>", at.file.0, at.start),
+        escaped: false,
+        span: at,
+    }
 }
 
 /// A stand-in type (never produced by the grammar, kept for robustness).

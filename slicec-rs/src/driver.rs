@@ -1,0 +1,216 @@
+//! The command-line driver: what `slicec-rs` does with already-parsed arguments.
+//!
+//! It behaves like ZeroC's `slice2py` where slice2py has the option (same option names,
+//! same driver messages, same `--depend` output, same exit statuses: 0 without errors, 1
+//! otherwise). It writes to the `out` / `err` it is given, never to the process's streams
+//! directly, so it can be tested in process. It never calls `exit`.
+
+use slice_parser::preprocess::output;
+use slice_parser::render::{self, Format};
+use slice_parser::{compile_file, Compilation, Options};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The program name used in driver messages.
+pub const PROGRAM: &str = "slicec-rs";
+
+/// What to do with the input files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Check the files and report diagnostics only (`--validate`).
+    Validate,
+    /// Print the preprocessed text (`-E`).
+    Preprocess,
+    /// Print Makefile dependencies (`--depend`, `--depend-xml`), to stdout or to a file
+    /// (`--depend-file`).
+    Depend {
+        /// XML instead of Makefile rules.
+        xml: bool,
+        /// Where to write them (stdout when absent).
+        file: Option<PathBuf>,
+    },
+    /// Generate Rust code (the default mode; not implemented yet).
+    Generate {
+        /// `--output-dir`.
+        output_dir: Option<PathBuf>,
+    },
+}
+
+/// One invocation of the compiler.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Input files, as given.
+    pub files: Vec<PathBuf>,
+    /// Preprocessor and checker options.
+    pub options: Options,
+    /// What to do.
+    pub mode: Mode,
+    /// How to print diagnostics.
+    pub format: Format,
+    /// Whether to color human diagnostics.
+    pub color: bool,
+}
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: errors in the input or on the command line.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit status: the request needs something not implemented yet.
+pub const EXIT_UNSUPPORTED: i32 = 2;
+
+/// Runs a request; returns the exit status.
+pub fn run(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match run_inner(req, out, err) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(err, "{PROGRAM}: error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// A driver error (printed as `slicec-rs: error: MESSAGE`).
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// No input file on the command line.
+    #[error("no input file")]
+    NoInput,
+    /// An input file without the `.ice` suffix.
+    #[error("input files must end with `.ice'")]
+    NotIce,
+    /// An input file that cannot be read.
+    #[error("cannot open `{0}' for reading")]
+    CannotOpen(String),
+    /// `--output-dir` is not a directory.
+    #[error("argument for --output-dir does not exist or is not a directory")]
+    BadOutputDir,
+    /// Writing an output failed.
+    #[error("cannot write `{0}': {1}")]
+    Write(String, std::io::Error),
+}
+
+fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, DriverError> {
+    if req.files.is_empty() {
+        return Err(DriverError::NoInput);
+    }
+    let files = unique_inputs(&req.files)?;
+    if let Mode::Generate {
+        output_dir: Some(dir),
+    } = &req.mode
+    {
+        if !dir.is_dir() {
+            return Err(DriverError::BadOutputDir);
+        }
+    }
+    let mut status = EXIT_OK;
+    let mut depend = String::new();
+    for file in &files {
+        let comp = compile_file(file, &req.options);
+        report(&comp, req, err);
+        if comp.preprocessed.is_none() {
+            // A preprocessor failure stops everything, as with slice2py.
+            return Ok(EXIT_ERROR);
+        }
+        match &req.mode {
+            Mode::Preprocess => {
+                if let Some(pp) = &comp.preprocessed {
+                    let text = output::expanded_text(pp, &comp.sources);
+                    write_all(out, text.as_bytes(), "<stdout>")?;
+                }
+            }
+            Mode::Depend { xml, .. } => {
+                if comp.has_errors() {
+                    status = EXIT_ERROR;
+                    continue;
+                }
+                if let Some(pp) = &comp.preprocessed {
+                    let deps = output::dependencies(pp, &comp.sources, &req.options.include_dirs);
+                    let source = file.to_string_lossy();
+                    if *xml {
+                        depend.push_str(&output::xml_source(&source, &deps));
+                    } else {
+                        depend.push_str(&output::make_rule(&target_name(file), &source, &deps));
+                    }
+                }
+            }
+            Mode::Validate | Mode::Generate { .. } => {}
+        }
+        if comp.has_errors() {
+            status = EXIT_ERROR;
+        }
+    }
+    if let Mode::Depend { xml, file } = &req.mode {
+        if status == EXIT_OK {
+            let text = if *xml {
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<dependencies>\n{depend}</dependencies>\n"
+                )
+            } else {
+                depend
+            };
+            match file {
+                Some(path) => std::fs::write(path, text)
+                    .map_err(|e| DriverError::Write(path.display().to_string(), e))?,
+                None => write_all(out, text.as_bytes(), "<stdout>")?,
+            }
+        }
+    }
+    if status == EXIT_OK && matches!(req.mode, Mode::Generate { .. }) {
+        let _ = writeln!(
+            err,
+            "{PROGRAM}: error: code generation is not implemented yet"
+        );
+        return Ok(EXIT_UNSUPPORTED);
+    }
+    Ok(status)
+}
+
+fn write_all(out: &mut dyn Write, bytes: &[u8], what: &str) -> Result<(), DriverError> {
+    out.write_all(bytes)
+        .map_err(|e| DriverError::Write(what.to_string(), e))
+}
+
+/// Prints a compilation's diagnostics in the requested format.
+fn report(comp: &Compilation, req: &Request, err: &mut dyn Write) {
+    let text = render::render_with_color(&comp.diagnostics, &comp.sources, req.format, req.color);
+    let _ = err.write_all(text.as_bytes());
+}
+
+/// Checks the inputs (`.ice` suffix, readable) and drops repeated ones, keeping the order.
+fn unique_inputs(files: &[PathBuf]) -> Result<Vec<PathBuf>, DriverError> {
+    let mut seen = Vec::new();
+    let mut unique = Vec::new();
+    for f in files {
+        let is_ice = f.extension().is_some_and(|e| e.eq_ignore_ascii_case("ice"));
+        if !is_ice {
+            return Err(DriverError::NotIce);
+        }
+    }
+    for f in files {
+        if !f.is_file() || std::fs::File::open(f).is_err() {
+            return Err(DriverError::CannotOpen(absolute(f).display().to_string()));
+        }
+        let key = std::fs::canonicalize(f).unwrap_or_else(|_| absolute(f));
+        if !seen.contains(&key) {
+            seen.push(key);
+            unique.push(f.clone());
+        }
+    }
+    Ok(unique)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p))
+    }
+}
+
+/// The name of the file generated for `input`: its base name with `.rs`.
+pub fn target_name(input: &Path) -> String {
+    let stem = input
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    format!("{stem}.rs")
+}
