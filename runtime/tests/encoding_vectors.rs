@@ -421,7 +421,7 @@ where
 {
     let Entries(expected) = Entries::<K, V>::from_json(&v.value);
     let sorted: BTreeMap<K, V> = expected.iter().cloned().collect();
-    let got: BTreeMap<K, V> = check_decode(v, |i| BTreeMap::decode(i))?;
+    let got: BTreeMap<K, V> = check_decode(v, BTreeMap::decode)?;
     same(&got, &sorted)?;
     let hashed = HashMap::<K, V>::decode(&mut InputStream::with_encoding(&v.bytes, version(v)))
         .map_err(|e| e.to_string())?;
