@@ -128,7 +128,7 @@ impl OutputStream {
         let state = self.class_encoder();
         if let (true, Some(frame)) = (sliced, state.stack.last_mut()) {
             let next = frame.table.len() + 1;
-            let index = *frame.table_index.entry(value.key()).or_insert(next);
+            let index = *frame.table_index.entry(value.identity()).or_insert(next);
             if index == next {
                 frame.table.push(value.clone());
             }
@@ -141,14 +141,16 @@ impl OutputStream {
     /// Writes an instance inline (`01` + slices) or, if already written, its id.
     fn write_instance(&mut self, value: &ValueRef) {
         let state = self.class_encoder();
-        if let Some((id, _)) = state.marshaled.get(&value.key()) {
+        if let Some((id, _)) = state.marshaled.get(&value.identity()) {
             let id = *id;
             self.write_size(id);
             return;
         }
         state.last_id += 1;
         let id = state.last_id;
-        state.marshaled.insert(value.key(), (id, value.clone()));
+        state
+            .marshaled
+            .insert(value.identity(), (id, value.clone()));
         self.write_size(1);
         self.write_instance_body(value);
     }
@@ -336,12 +338,14 @@ impl OutputStream {
 
     fn register_pending(&mut self, value: &ValueRef) -> usize {
         let state = self.class_encoder();
-        if let Some((id, _)) = state.marshaled.get(&value.key()) {
+        if let Some((id, _)) = state.marshaled.get(&value.identity()) {
             return *id - 1;
         }
         state.last_id += 1;
         let id = state.last_id;
-        state.marshaled.insert(value.key(), (id, value.clone()));
+        state
+            .marshaled
+            .insert(value.identity(), (id, value.clone()));
         state.pending.push((id - 1, value.clone()));
         id - 1
     }

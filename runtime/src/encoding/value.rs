@@ -199,8 +199,8 @@ impl ValueRef {
         *self.0.write() = value;
     }
 
-    /// A stable key for the instance while it is alive (identity maps).
-    pub(crate) fn key(&self) -> usize {
+    /// A number that identifies the instance while it is alive (for identity maps).
+    pub fn identity(&self) -> usize {
         Arc::as_ptr(&self.0) as *const () as usize
     }
 }
@@ -210,8 +210,8 @@ impl fmt::Debug for ValueRef {
         // Never print members: the graph may be cyclic. `try_read` so that printing while
         // the instance is locked for writing cannot deadlock.
         match self.0.try_read() {
-            Some(g) => write!(f, "Value({}@{:#x})", g.ice_id(), self.key()),
-            None => write!(f, "Value(<locked>@{:#x})", self.key()),
+            Some(g) => write!(f, "Value({}@{:#x})", g.ice_id(), self.identity()),
+            None => write!(f, "Value(<locked>@{:#x})", self.identity()),
         }
     }
 }
