@@ -18,11 +18,12 @@
 
 use super::class_encoder::flags;
 use super::exception::{ExceptionFactories, UnknownSlicedException, UserException};
+use super::optional::OPTIONAL_END_MARKER;
 use super::value::{
     AnyValue, Class, SliceInfo, SlicedData, UnknownSlicedValue, Value, ValueFactories, ValueRef,
     OBJECT_TYPE_ID,
 };
-use super::{InputStream, MarshalError, ENCODING_1_0};
+use super::{Decode, InputStream, MarshalError, OptionalFormat, ENCODING_1_0};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -231,11 +232,6 @@ impl<'a> InputStream<'a> {
             .ok_or_else(|| MarshalError::new(pos, "class reference to no instance"))?;
         self.check_deferred_if_done()?;
         Ok(Some(cell))
-    }
-
-    /// Reads and discards one class reference (skipping an optional of format Class).
-    fn skip_reference(&mut self) -> Result<(), MarshalError> {
-        self.read_reference(None).map(|_| ())
     }
 
     fn check_deferred_if_done(&mut self) -> Result<(), MarshalError> {
@@ -634,24 +630,34 @@ impl<'a> InputStream<'a> {
         Ok(())
     }
 
-    /// Reads the header of an optional member of the current class or exception slice:
-    /// true if member `tag` is present with `format` (read its value next), false if it is
-    /// absent. Unknown optional members with smaller tags are skipped.
+    /// Reads the optional data member `tag` of the current class or exception slice, if
+    /// present (in increasing tag order, after the required members):
+    /// `self.o2 = input.read_optional_member::<String>(2)?`. A slice without optional
+    /// members (flag 0x04) has none to read.
+    pub fn read_optional_member<T: Decode>(&mut self, tag: u32) -> Result<Option<T>, MarshalError> {
+        if self.read_slice_optional_header(tag, T::OPTIONAL_FORMAT)? {
+            T::decode_optional_body(self).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Looks for the optional data member `tag` of the current slice: true if it is present
+    /// with `format` (its body is next), false if it is absent. Members with smaller tags
+    /// that this reader does not know are skipped, class instances included.
     pub fn read_slice_optional_header(
         &mut self,
         tag: u32,
-        format: u8,
+        format: OptionalFormat,
     ) -> Result<bool, MarshalError> {
         if self.is_1_0() {
             return Ok(false);
         }
         let pos = self.pos();
-        if let Some(frame) = self.class_decoder().stack.last() {
-            if frame.flags & flags::HAS_OPTIONAL_MEMBERS == 0 {
-                return Ok(false);
-            }
-        } else {
-            return Err(MarshalError::new(pos, "optional member outside of a slice"));
+        match self.class_decoder().stack.last() {
+            Some(frame) if frame.flags & flags::HAS_OPTIONAL_MEMBERS == 0 => return Ok(false),
+            Some(_) => {}
+            None => return Err(MarshalError::new(pos, "optional member outside of a slice")),
         }
         loop {
             if self.remaining() == 0 {
@@ -659,27 +665,29 @@ impl<'a> InputStream<'a> {
             }
             let start = self.pos();
             let header = self.read_u8()?;
-            if header == 0xff {
+            if header == OPTIONAL_END_MARKER {
                 self.set_pos(start);
                 return Ok(false);
             }
-            let f = header & 7;
-            let mut t = (header >> 3) as usize;
-            if t == 30 {
-                t = self.read_size()?;
+            let found_format = OptionalFormat::from_bits(header);
+            let mut found = (header >> 3) as usize;
+            if found == 30 {
+                found = self.read_size()?;
             }
-            if t > tag as usize {
+            if found > tag as usize {
                 self.set_pos(start);
                 return Ok(false);
             }
-            if t < tag as usize {
-                self.skip_optional_value(f)?;
+            if found < tag as usize {
+                self.skip_optional_value(found_format)?;
                 continue;
             }
-            if f != format {
+            if found_format != format {
                 return Err(MarshalError::new(
                     start,
-                    format!("optional member {tag} has format {f}, expected {format}"),
+                    format!(
+                        "optional member {tag} has format {found_format:?}, expected {format:?}"
+                    ),
                 ));
             }
             return Ok(true);
@@ -692,39 +700,28 @@ impl<'a> InputStream<'a> {
                 return Ok(());
             }
             let header = self.read_u8()?;
-            if header == 0xff {
+            if header == OPTIONAL_END_MARKER {
                 return Ok(());
             }
             if header >> 3 == 30 {
                 self.read_size()?;
             }
-            self.skip_optional_value(header & 7)?;
+            self.skip_optional_value(OptionalFormat::from_bits(header))?;
         }
     }
 
-    fn skip_optional_value(&mut self, format: u8) -> Result<(), MarshalError> {
-        let n = match format {
-            0 => 1,
-            1 => 2,
-            2 => 4,
-            3 => 8,
-            4 => {
-                self.read_size()?;
-                0
-            }
-            5 => self.read_size()?,
-            6 => {
-                let pos = self.pos();
-                let n = self.read_i32()?;
-                usize::try_from(n)
-                    .map_err(|_| MarshalError::new(pos, format!("negative optional size {n}")))?
-            }
-            _ => {
-                self.skip_reference()?;
-                0
-            }
-        };
-        self.read_blob(n).map(|_| ())
+    /// Skips an optional value's body; class instances are read and dropped.
+    fn skip_optional_value(&mut self, format: OptionalFormat) -> Result<(), MarshalError> {
+        match format {
+            OptionalFormat::Class => self.skip_class_reference(),
+            other => self.skip_optional(other),
+        }
+    }
+
+    /// Reads and discards one class reference (with the instance it may carry): how an
+    /// optional value of format Class is skipped.
+    pub(crate) fn skip_class_reference(&mut self) -> Result<(), MarshalError> {
+        self.read_reference(None).map(|_| ())
     }
 
     /// Reads a user exception (reply status 1): the most derived slice whose type is known

@@ -7,7 +7,7 @@
 //! below; it never sees the state.
 
 use super::value::{SlicedData, ValueRef};
-use super::{OutputStream, ENCODING_1_0};
+use super::{Encode, OptionalFormat, OutputStream, ENCODING_1_0};
 use std::collections::HashMap;
 
 /// Flags of a slice header (ICE-PROTOCOL.md 5.2).
@@ -21,9 +21,6 @@ pub(crate) mod flags {
     pub const HAS_SLICE_SIZE: u8 = 0x10;
     pub const IS_LAST_SLICE: u8 = 0x20;
 }
-
-/// The end marker of a slice's optional members.
-pub(crate) const OPTIONAL_END_MARKER: u8 = 0xff;
 
 /// How classes and exceptions are written: Ice's `FormatType`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -268,7 +265,7 @@ impl OutputStream {
         let table = std::mem::take(&mut frame.table);
         frame.table_index.clear();
         if f & flags::HAS_OPTIONAL_MEMBERS != 0 {
-            self.write_u8(OPTIONAL_END_MARKER);
+            self.write_u8(super::optional::OPTIONAL_END_MARKER);
         }
         if f & flags::HAS_SLICE_SIZE != 0 {
             self.patch_i32(size_pos, (self.len() - size_pos) as i32);
@@ -291,19 +288,33 @@ impl OutputStream {
         }
     }
 
-    /// Writes the header of an optional member of a class or exception slice (tag and
-    /// format code, ICE-PROTOCOL.md section 4) and marks the slice as having optional
-    /// members. Returns false in encoding 1.0, which has no optional values: the caller
-    /// then writes nothing. Members are written sorted by tag.
-    pub fn write_slice_optional_header(&mut self, tag: u32, format: u8) -> bool {
+    /// Writes an optional data member of the current class or exception slice if it is set
+    /// (header, then the value in its type's optional format) and marks the slice as having
+    /// optional members. Call it for each optional member in increasing tag order, after
+    /// the required members: `out.write_optional_member(2, self.o2.as_deref())`. Writes
+    /// nothing in encoding 1.0.
+    pub fn write_optional_member<T: Encode + ?Sized>(&mut self, tag: u32, value: Option<&T>) {
+        if value.is_some() && !self.is_1_0() {
+            self.mark_optional_members();
+        }
+        self.write_optional(tag, value);
+    }
+
+    /// Writes the header of an optional data member of the current slice and marks the slice
+    /// as having optional members (for members whose body the caller writes itself); false
+    /// in encoding 1.0, where the caller then writes nothing.
+    pub fn write_slice_optional_header(&mut self, tag: u32, format: OptionalFormat) -> bool {
         if self.is_1_0() {
             return false;
         }
+        self.mark_optional_members();
+        self.write_optional_header(tag, format)
+    }
+
+    fn mark_optional_members(&mut self) {
         if let Some(frame) = self.class_encoder().stack.last_mut() {
             frame.flags |= flags::HAS_OPTIONAL_MEMBERS;
         }
-        write_optional_header(self, tag, format);
-        true
     }
 
     /// Starts writing a user exception (generated `encode_exception` does this around
@@ -407,15 +418,5 @@ impl OutputStream {
             .map(|f| f.size_pos)
             .unwrap_or(0);
         self.patch_i32(size_pos, (self.len() - size_pos) as i32);
-    }
-}
-
-/// Writes an optional value's header: format in bits 0..2, tag in bits 3..7 or escaped.
-pub(crate) fn write_optional_header(out: &mut OutputStream, tag: u32, format: u8) {
-    if tag < 30 {
-        out.write_u8(((tag as u8) << 3) | (format & 7));
-    } else {
-        out.write_u8(0xf0 | (format & 7));
-        out.write_size(tag as usize);
     }
 }

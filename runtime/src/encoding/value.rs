@@ -40,7 +40,7 @@
 //!
 //! This module must never decode bytes itself; the wire format lives in `class_codec.rs`.
 
-use super::{InputStream, MarshalError, OutputStream};
+use super::{InputStream, MarshalError, OptionalFormat, OutputStream};
 use parking_lot::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };
@@ -471,25 +471,47 @@ pub fn register_class<T: Class>() {
     ValueFactories::global().register::<T>();
 }
 
+// A class reference is an optional value of format Class. An optional class member is
+// written with `write_optional_member(tag, self.o.as_ref())` (`Value<T>: Encode`) and read
+// with `read_optional_member::<Option<Value<T>>>(tag)?.flatten()` (set-but-null is legal).
+
+impl<T: Class> super::Encode for Value<T> {
+    const OPTIONAL_FORMAT: OptionalFormat = OptionalFormat::Class;
+    fn encode(&self, out: &mut OutputStream) {
+        out.write_value(Some(self));
+    }
+}
+
+impl super::Encode for ValueRef {
+    const OPTIONAL_FORMAT: OptionalFormat = OptionalFormat::Class;
+    fn encode(&self, out: &mut OutputStream) {
+        out.write_value(Some(self));
+    }
+}
+
 impl<T: Class> super::Encode for Option<Value<T>> {
+    const OPTIONAL_FORMAT: OptionalFormat = OptionalFormat::Class;
     fn encode(&self, out: &mut OutputStream) {
         out.write_value(self.as_ref());
     }
 }
 
 impl<T: Class> super::Decode for Option<Value<T>> {
+    const OPTIONAL_FORMAT: OptionalFormat = OptionalFormat::Class;
     fn decode(input: &mut InputStream<'_>) -> Result<Self, MarshalError> {
         input.read_value::<T>()
     }
 }
 
 impl super::Encode for Option<ValueRef> {
+    const OPTIONAL_FORMAT: OptionalFormat = OptionalFormat::Class;
     fn encode(&self, out: &mut OutputStream) {
         out.write_value(self.as_ref());
     }
 }
 
 impl super::Decode for Option<ValueRef> {
+    const OPTIONAL_FORMAT: OptionalFormat = OptionalFormat::Class;
     fn decode(input: &mut InputStream<'_>) -> Result<Self, MarshalError> {
         input.read_value_ref()
     }

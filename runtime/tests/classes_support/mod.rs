@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use ice_runtime::encoding::{
-    AnyValue, Class, Extends, InputStream, MarshalError, OutputStream, SlicedData, UserException,
-    Value, ValueRef,
+    AnyValue, Class, Decode, Encode, Extends, InputStream, MarshalError, OutputStream, SlicedData,
+    UserException, Value, ValueRef,
 };
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -18,14 +18,28 @@ use std::path::PathBuf;
 // Generated-style code for module Vec (classes).
 // ---------------------------------------------------------------------------------------
 
-/// Optional value formats (ICE-PROTOCOL.md section 4).
-pub const F4: u8 = 2;
-pub const VSIZE: u8 = 5;
-
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Point {
     pub x: i32,
     pub y: i32,
+}
+
+impl Encode for Point {
+    const FIXED_SIZE: Option<usize> = Some(8);
+    fn encode(&self, out: &mut OutputStream) {
+        out.write_i32(self.x);
+        out.write_i32(self.y);
+    }
+}
+
+impl Decode for Point {
+    const FIXED_SIZE: Option<usize> = Some(8);
+    fn decode(input: &mut InputStream<'_>) -> Result<Self, MarshalError> {
+        Ok(Point {
+            x: input.read_i32()?,
+            y: input.read_i32()?,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -229,47 +243,17 @@ impl AnyValue for WithOptionals {
     fn ice_write(&self, out: &mut OutputStream) {
         out.start_slice(Self::ICE_ID, Self::COMPACT_ID, true);
         out.write_i32(self.req);
-        if let Some(v) = self.o1 {
-            if out.write_slice_optional_header(1, F4) {
-                out.write_i32(v);
-            }
-        }
-        if let Some(v) = &self.o2 {
-            if out.write_slice_optional_header(2, VSIZE) {
-                out.write_string(v);
-            }
-        }
-        if let Some(v) = &self.o40 {
-            if out.write_slice_optional_header(40, VSIZE) {
-                out.write_size(8);
-                out.write_i32(v.x);
-                out.write_i32(v.y);
-            }
-        }
+        out.write_optional_member(1, self.o1.as_ref());
+        out.write_optional_member(2, self.o2.as_deref());
+        out.write_optional_member(40, self.o40.as_ref());
         out.end_slice();
     }
     fn ice_read(&mut self, input: &mut InputStream<'_>) -> Result<(), MarshalError> {
         input.start_slice()?;
         self.req = input.read_i32()?;
-        self.o1 = if input.read_slice_optional_header(1, F4)? {
-            Some(input.read_i32()?)
-        } else {
-            None
-        };
-        self.o2 = if input.read_slice_optional_header(2, VSIZE)? {
-            Some(input.read_string()?)
-        } else {
-            None
-        };
-        self.o40 = if input.read_slice_optional_header(40, VSIZE)? {
-            input.read_size()?;
-            Some(Point {
-                x: input.read_i32()?,
-                y: input.read_i32()?,
-            })
-        } else {
-            None
-        };
+        self.o1 = input.read_optional_member(1)?;
+        self.o2 = input.read_optional_member(2)?;
+        self.o40 = input.read_optional_member(40)?;
         input.end_slice()
     }
     ice_runtime::ice_upcast_root!();
@@ -429,11 +413,7 @@ impl UserException for DerivedError {
     fn ice_write_slices(&self, out: &mut OutputStream) {
         out.start_slice("::Vec::DerivedError", None, false);
         out.write_i32(self.code);
-        if let Some(v) = &self.detail {
-            if out.write_slice_optional_header(2, VSIZE) {
-                out.write_string(v);
-            }
-        }
+        out.write_optional_member(2, self.detail.as_deref());
         out.end_slice();
         out.start_slice("::Vec::BaseError", None, true);
         out.write_string(&self.reason);
@@ -442,11 +422,7 @@ impl UserException for DerivedError {
     fn ice_read_slices(&mut self, input: &mut InputStream<'_>) -> Result<(), MarshalError> {
         input.start_slice()?;
         self.code = input.read_i32()?;
-        self.detail = if input.read_slice_optional_header(2, VSIZE)? {
-            Some(input.read_string()?)
-        } else {
-            None
-        };
+        self.detail = input.read_optional_member(2)?;
         input.end_slice()?;
         input.start_slice()?;
         self.reason = input.read_string()?;
