@@ -556,7 +556,12 @@ fn handles_are_send_and_sync() {
 
 /// A random graph of Nodes: node i's `next` is `links[i]` (any node: sharing and cycles),
 /// and the roots are a sequence of (possibly repeated, possibly null) nodes.
-fn graph() -> impl Strategy<Value = (Vec<(i32, Option<usize>)>, Vec<Option<usize>>)> {
+/// Node i: (value, index of its `next`).
+type Nodes = Vec<(i32, Option<usize>)>;
+/// Root sequence: indexes of nodes, or null.
+type Roots = Vec<Option<usize>>;
+
+fn graph() -> impl Strategy<Value = (Nodes, Roots)> {
     (1usize..24).prop_flat_map(|n| {
         (
             proptest::collection::vec((any::<i32>(), proptest::option::of(0..n)), n),
