@@ -87,6 +87,14 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// An identity string could not be parsed (Ice's `IdentityParseException`).
+    #[error("cannot parse identity `{input}': {reason}")]
+    IdentityParse {
+        /// The input.
+        input: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// An endpoint string could not be parsed.
     #[error("cannot parse endpoint `{input}': {reason}")]
     EndpointParse {
