@@ -7,8 +7,10 @@
 //! runtime thread, where they could deadlock, and return [`Error::WouldBlock`] instead.
 
 use crate::connection::{self, Connection, ConnectionConfig, Side};
+use crate::encoding::{ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1};
 use crate::error::{Error, Result};
 use crate::properties::Properties;
+use crate::proxy::ObjectPrx;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::Future;
@@ -43,6 +45,8 @@ pub struct ClientDefaults {
     pub batch_auto_flush_size: usize,
     /// Settings of outgoing connections.
     pub connection: ConnectionConfig,
+    /// The `Ice.Default.*` settings used to parse proxy and endpoint strings.
+    pub parse: ParseDefaults,
 }
 
 impl ClientDefaults {
@@ -69,6 +73,26 @@ impl ClientDefaults {
             v
         };
         let flush_kib = props.get_int_with_default("Ice.BatchAutoFlushSize", 1024)?;
+        let mut parse = ParseDefaults::default();
+        if let Some(p) = props.get_opt("Ice.Default.Protocol") {
+            parse.protocol = p;
+        }
+        parse.host = props.get("Ice.Default.Host");
+        parse.timeout = props
+            .get_int_with_default("Ice.Default.Timeout", parse.timeout as i64)?
+            .clamp(-1, i32::MAX as i64) as i32;
+        if let Some(v) = props.get_opt("Ice.Default.EncodingVersion") {
+            parse.encoding = match v.trim() {
+                "1.0" => ENCODING_1_0,
+                "1.1" => ENCODING_1_1,
+                other => {
+                    return Err(Error::InvalidProperty {
+                        name: "Ice.Default.EncodingVersion".into(),
+                        reason: format!("unsupported encoding `{other}'"),
+                    })
+                }
+            };
+        }
         Ok(ClientDefaults {
             default_host: props.get("Ice.Default.Host"),
             default_timeout: props
@@ -84,6 +108,7 @@ impl ClientDefaults {
                 (flush_kib as usize).saturating_mul(1024)
             },
             connection: ConnectionConfig::from_properties(props, Side::Client, None)?,
+            parse,
         })
     }
 }
@@ -198,6 +223,35 @@ impl Communicator {
             ));
         }
         Ok(self.inner.handle.block_on(future))
+    }
+
+    /// Parses a stringified proxy (`Ice.Default.*` fill in what it omits). The null proxy
+    /// (an empty string) is an error; see [`Communicator::string_to_proxy_nullable`].
+    pub fn string_to_proxy(&self, s: &str) -> Result<ObjectPrx> {
+        self.string_to_proxy_nullable(s)?
+            .ok_or_else(|| Error::ProxyParse {
+                input: s.to_owned(),
+                reason: "the string denotes a null proxy".to_owned(),
+            })
+    }
+
+    /// Parses a stringified proxy; `Ok(None)` for the null proxy.
+    pub fn string_to_proxy_nullable(&self, s: &str) -> Result<Option<ObjectPrx>> {
+        if self.is_destroyed() {
+            return Err(Error::CommunicatorDestroyed);
+        }
+        Ok(ProxyData::parse_with(s, &self.inner.defaults.parse)?
+            .map(|data| ObjectPrx::new(self.clone(), data)))
+    }
+
+    /// A proxy for already parsed or decoded proxy data.
+    pub fn proxy_from_data(&self, data: ProxyData) -> ObjectPrx {
+        ObjectPrx::new(self.clone(), data)
+    }
+
+    /// Ice's stringified form of a proxy ("" for none).
+    pub fn proxy_to_string(&self, proxy: Option<&ObjectPrx>) -> String {
+        proxy.map(ToString::to_string).unwrap_or_default()
     }
 
     /// Whether [`Communicator::destroy`] was called.
