@@ -132,6 +132,10 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A proxy has no endpoint this runtime can use (none, only unsupported transports, or an
+    /// adapter id without a locator).
+    #[error("no usable endpoint: {0}")]
+    NoEndpoint(String),
     /// Anything else, with a message.
     #[error("{0}")]
     Other(String),
