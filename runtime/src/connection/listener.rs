@@ -1,0 +1,152 @@
+//! The server side: a TCP listener that accepts connections for one object adapter endpoint.
+
+use super::{Connection, ConnectionConfig};
+use crate::error::{Error, Result};
+use crate::incoming::RequestHandler;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::task::JoinHandle;
+
+/// A listening socket and the connections it accepted. Dropping it stops accepting and aborts
+/// its connections; [`Listener::close`] closes them gracefully.
+pub struct Listener {
+    local: SocketAddr,
+    inner: Arc<Inner>,
+    accept_task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listener")
+            .field("local", &self.local)
+            .finish()
+    }
+}
+
+struct Inner {
+    connections: Mutex<HashMap<u64, Connection>>,
+    /// Set by `close`: a connection accepted meanwhile is closed at once.
+    closing: AtomicBool,
+}
+
+/// Binds `host:port` (host "" or "*" means every IPv4 interface; port 0 lets the system
+/// choose) and accepts Ice connections, handing their requests to `handler`.
+/// Must be called from inside a tokio runtime (the communicator's).
+pub async fn listen(
+    host: &str,
+    port: u16,
+    config: ConnectionConfig,
+    handler: Arc<dyn RequestHandler>,
+) -> Result<Listener> {
+    let host = match host {
+        "" | "*" | "0.0.0.0" => "0.0.0.0",
+        h => h,
+    };
+    let addr = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| Error::Socket(format!("cannot resolve `{host}': {e}")))?
+        .next()
+        .ok_or_else(|| Error::Socket(format!("`{host}' resolves to no address")))?;
+    let bind_error = |e: std::io::Error| Error::Socket(format!("cannot listen on {addr}: {e}"));
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(bind_error)?;
+    // As Ice does on Unix, so that a restarted server can bind its port again at once.
+    socket.set_reuseaddr(true).map_err(bind_error)?;
+    socket.bind(addr).map_err(bind_error)?;
+    let listener = socket.listen(511).map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    if config.trace_network >= 1 {
+        tracing::info!(target: "Ice.Network", "listening for tcp connections at {local}");
+    }
+    let inner = Arc::new(Inner {
+        connections: Mutex::new(HashMap::new()),
+        closing: AtomicBool::new(false),
+    });
+    let accept_task = tokio::spawn(accept_loop(listener, config, handler, inner.clone()));
+    Ok(Listener {
+        local,
+        inner,
+        accept_task,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: ConnectionConfig,
+    handler: Arc<dyn RequestHandler>,
+    inner: Arc<Inner>,
+) {
+    let mut next_id = 0u64;
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                // Typically EMFILE: back off a little instead of spinning.
+                tracing::warn!(target: "Ice.Network", "accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        next_id += 1;
+        let id = next_id;
+        let config = config.clone();
+        let handler = handler.clone();
+        let inner = inner.clone();
+        // Validation is written in its own task so a slow peer cannot stall accepting; the
+        // task ends with the connection, which the listener closes.
+        tokio::spawn(async move {
+            let conn = match Connection::accept(stream, config, handler).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::debug!(target: "Ice.Network", "connection from {peer} failed: {e}");
+                    return;
+                }
+            };
+            inner.connections.lock().insert(id, conn.clone());
+            if inner.closing.load(Ordering::SeqCst) {
+                conn.close().await;
+            }
+            conn.closed().await;
+            inner.connections.lock().remove(&id);
+        });
+    }
+}
+
+impl Listener {
+    /// The address the socket is bound to, with the real port when 0 was asked for.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The connections currently open.
+    pub fn connections(&self) -> Vec<Connection> {
+        self.inner.connections.lock().values().cloned().collect()
+    }
+
+    /// Stops accepting, then closes every connection gracefully: each one waits for its
+    /// outstanding dispatches, sends their replies and a close message, and waits for the
+    /// client to close the socket.
+    pub async fn close(&self) {
+        self.inner.closing.store(true, Ordering::SeqCst);
+        self.accept_task.abort();
+        let connections = self.connections();
+        futures::future::join_all(connections.iter().map(Connection::close)).await;
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.accept_task.abort();
+        for c in self.connections() {
+            c.abort(Error::ObjectAdapterDeactivated("listener dropped".into()));
+        }
+    }
+}

@@ -1,0 +1,814 @@
+//! Connections: one TCP socket speaking the Ice protocol, client or server side.
+//!
+//! Each connection runs three tasks on the tokio runtime, all of which end when the connection
+//! reaches the `Closed` state (whoever triggers it):
+//! * the **reader** reads whole messages (header checked before anything is allocated),
+//!   delivers replies to waiting invocations by request id, and hands requests to the
+//!   [`RequestHandler`] in arrival order, holding one dispatch permit per request so that at
+//!   most `MaxDispatches` are outstanding (it stops reading at the limit: back-pressure);
+//! * the **writer** writes queued messages in order; the queue is bounded in bytes
+//!   (`write_queue_max`): invocations wait for room, replies that find no room mean that the
+//!   peer stopped reading, and the connection is closed;
+//! * the **monitor** implements Ice 3.7's ACM (heartbeats and idle/timeout closing).
+//!
+//! A connection never panics or grows without bound on hostile input: any protocol violation
+//! closes it (without a close message, as Ice does) and fails every pending invocation at once.
+
+mod config;
+mod listener;
+
+pub use config::{AcmClose, AcmConfig, AcmHeartbeat, ConnectionConfig, Side};
+pub use listener::{listen, Listener};
+
+use crate::error::{Error, Result};
+use crate::identity::ReplyStatus;
+use crate::incoming::{IncomingRequest, ReplySink, RequestHandler, Responder, HEADER_SIZE};
+use crate::protocol::{
+    self, Message, MessageType, ReplyMessage, CLOSE_CONNECTION, VALIDATE_CONNECTION,
+};
+use bytes::BytesMut;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
+
+/// Where a connection is in its life.
+#[derive(Clone, Debug)]
+enum State {
+    /// Requests and replies flow.
+    Active,
+    /// A graceful close was started: no new invocations; a server ignores new requests.
+    Closing,
+    /// The socket is closed (or being closed); the error says why.
+    Closed(Error),
+}
+
+/// An outgoing message and the share of the write queue it holds until written.
+struct Outgoing {
+    bytes: Vec<u8>,
+    _budget: Option<OwnedSemaphorePermit>,
+}
+
+/// Invocations waiting for their reply, by request id.
+struct Pending {
+    next_id: i32,
+    calls: HashMap<i32, oneshot::Sender<Result<ReplyMessage>>>,
+}
+
+/// Why an invocation failed, and whether its request had been handed to the connection
+/// (which decides whether it may be retried).
+#[derive(Debug)]
+pub struct InvokeFailure {
+    /// The error.
+    pub error: Error,
+    /// Whether the request may have reached the peer.
+    pub sent: bool,
+}
+
+struct Shared {
+    config: ConnectionConfig,
+    description: String,
+    local: SocketAddr,
+    remote: SocketAddr,
+    /// Unbounded as a channel, bounded in bytes by `write_budget`.
+    out: mpsc::UnboundedSender<Outgoing>,
+    write_budget: Arc<Semaphore>,
+    budget_max: u32,
+    pending: Mutex<Pending>,
+    pending_empty: Notify,
+    state: watch::Sender<State>,
+    dispatches: Arc<Semaphore>,
+    dispatch_max: u32,
+    handler: Option<Arc<dyn RequestHandler>>,
+    started: Instant,
+    last_read: AtomicU64,
+    last_write: AtomicU64,
+}
+
+/// A connection to a peer (cheap to clone; all clones are the same connection).
+#[derive(Clone)]
+pub struct Connection {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("local", &self.shared.local)
+            .field("remote", &self.shared.remote)
+            .finish()
+    }
+}
+
+impl PartialEq for Connection {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl Eq for Connection {}
+
+fn map_io_error(e: &std::io::Error, what: &str) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(what.to_owned()),
+        std::io::ErrorKind::UnexpectedEof
+        | std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::ConnectionAborted
+        | std::io::ErrorKind::BrokenPipe => Error::ConnectionLost(format!("{what}: {e}")),
+        _ => Error::Socket(format!("{what}: {e}")),
+    }
+}
+
+async fn wait_closed(rx: &mut watch::Receiver<State>) {
+    let _ = rx.wait_for(|s| matches!(s, State::Closed(_))).await;
+}
+
+/// Opens a client connection to `host:port` and waits for the server's validation message,
+/// all within `config.connect_timeout`.
+pub async fn connect(host: &str, port: u16, config: ConnectionConfig) -> Result<Connection> {
+    let what = format!("{host}:{port}");
+    let limit = config.connect_timeout;
+    let attempt = async {
+        let addrs = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| Error::Socket(format!("cannot resolve `{host}': {e}")))?;
+        let mut last = Error::Socket(format!("`{host}' resolves to no address"));
+        for addr in addrs {
+            match TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    let mut stream = stream;
+                    let mut header = [0u8; HEADER_SIZE];
+                    stream
+                        .read_exact(&mut header)
+                        .await
+                        .map_err(|e| map_io_error(&e, &format!("validating {addr}")))?;
+                    let h = protocol::parse_header(&header, config.message_size_max)?;
+                    if h.message_type != MessageType::ValidateConnection {
+                        return Err(Error::Protocol(format!(
+                            "connection to {addr} not validated: received a {:?} message first",
+                            h.message_type
+                        )));
+                    }
+                    return Ok(stream);
+                }
+                Err(e) => last = map_io_error(&e, &addr.to_string()),
+            }
+        }
+        Err(last)
+    };
+    let stream = tokio::time::timeout(limit, attempt).await.map_err(|_| {
+        Error::ConnectTimeout(format!(
+            "{what}: no validated connection within {} ms",
+            limit.as_millis()
+        ))
+    })??;
+    Connection::start(stream, config, None)
+}
+
+impl Connection {
+    /// Starts the tasks of an established (validated) connection.
+    fn start(
+        stream: TcpStream,
+        config: ConnectionConfig,
+        handler: Option<Arc<dyn RequestHandler>>,
+    ) -> Result<Connection> {
+        let local = stream
+            .local_addr()
+            .map_err(|e| Error::Socket(format!("local address: {e}")))?;
+        let remote = stream
+            .peer_addr()
+            .map_err(|e| Error::Socket(format!("remote address: {e}")))?;
+        let (rd, wr) = stream.into_split();
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let budget_max = u32::try_from(config.write_queue_max.max(HEADER_SIZE)).unwrap_or(u32::MAX);
+        let dispatch_max = u32::try_from(config.max_dispatches.max(1)).unwrap_or(u32::MAX);
+        let shared = Arc::new(Shared {
+            description: format!("local address = {local}\nremote address = {remote}"),
+            local,
+            remote,
+            out,
+            write_budget: Arc::new(Semaphore::new(budget_max as usize)),
+            budget_max,
+            pending: Mutex::new(Pending {
+                next_id: 1,
+                calls: HashMap::new(),
+            }),
+            pending_empty: Notify::new(),
+            state: watch::Sender::new(State::Active),
+            dispatches: Arc::new(Semaphore::new(dispatch_max as usize)),
+            dispatch_max,
+            handler,
+            started: Instant::now(),
+            last_read: AtomicU64::new(0),
+            last_write: AtomicU64::new(0),
+            config,
+        });
+        if shared.config.trace_network >= 1 {
+            tracing::info!(target: "Ice.Network", "{} connection established\n{}",
+                side_name(shared.config.side), shared.description);
+        }
+        tokio::spawn(read_loop(shared.clone(), rd));
+        tokio::spawn(write_loop(shared.clone(), wr, out_rx));
+        if !shared.config.acm.timeout.is_zero() {
+            tokio::spawn(monitor_loop(shared.clone()));
+        }
+        Ok(Connection { shared })
+    }
+
+    /// Accepts a server connection: sends the validation message, then starts the tasks.
+    pub(crate) async fn accept(
+        mut stream: TcpStream,
+        config: ConnectionConfig,
+        handler: Arc<dyn RequestHandler>,
+    ) -> Result<Connection> {
+        let _ = stream.set_nodelay(true);
+        tokio::time::timeout(
+            config.connect_timeout,
+            stream.write_all(&VALIDATE_CONNECTION),
+        )
+        .await
+        .map_err(|_| Error::ConnectTimeout("sending the validation message".into()))?
+        .map_err(|e| map_io_error(&e, "sending the validation message"))?;
+        Connection::start(stream, config, Some(handler))
+    }
+
+    /// Ice's description of the connection: `local address = ...\nremote address = ...`.
+    pub fn description(&self) -> &str {
+        &self.shared.description
+    }
+
+    /// The local socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local
+    }
+
+    /// The peer's socket address.
+    pub fn remote_addr(&self) -> SocketAddr {
+        self.shared.remote
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.shared.config
+    }
+
+    /// Whether new invocations may use this connection.
+    pub fn is_active(&self) -> bool {
+        matches!(*self.shared.state.borrow(), State::Active)
+    }
+
+    /// The reason the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<Error> {
+        match &*self.shared.state.borrow() {
+            State::Closed(e) => Some(e.clone()),
+            _ => None,
+        }
+    }
+
+    /// Number of dispatches in progress (responders alive).
+    pub fn dispatch_count(&self) -> usize {
+        self.shared.dispatch_count()
+    }
+
+    /// Waits until the connection is closed.
+    pub async fn closed(&self) {
+        let mut rx = self.shared.state.subscribe();
+        wait_closed(&mut rx).await;
+    }
+
+    /// Closes at once, without a close message; pending invocations fail with `error`.
+    pub fn abort(&self, error: Error) {
+        self.shared.set_closed(error);
+    }
+
+    /// Closes gracefully (Ice's `close(GracefullyWithWait)`): no new invocations; waits for
+    /// outstanding dispatches and invocations, sends a close message, and waits (up to the close
+    /// timeout) for the peer to close the socket.
+    pub async fn close(&self) {
+        self.shared.close_gracefully(None).await;
+    }
+
+    /// Closes gracefully but fails pending invocations with `error` first (communicator
+    /// destruction).
+    pub async fn close_failing_pending(&self, error: Error) {
+        self.shared.close_gracefully(Some(error)).await;
+    }
+
+    /// Sends a heartbeat (a validate-connection message).
+    pub fn heartbeat(&self) {
+        self.shared.send_control(&VALIDATE_CONNECTION);
+    }
+
+    /// Sends a request message (header and body complete, request id field 0) and waits for
+    /// the reply when `twoway`. The request id is assigned here; with `compress` the message
+    /// is compressed as Ice does. Returns `None` for oneway and batch messages once queued.
+    pub async fn invoke(
+        &self,
+        mut message: Vec<u8>,
+        twoway: bool,
+        compress: bool,
+    ) -> std::result::Result<Option<ReplyMessage>, InvokeFailure> {
+        let shared = &self.shared;
+        let not_sent = |error| InvokeFailure { error, sent: false };
+        if let Some(e) = shared.unusable() {
+            return Err(not_sent(e));
+        }
+        let mut guard = None;
+        let mut reply_rx = None;
+        if twoway {
+            let (tx, rx) = oneshot::channel();
+            let id = shared.register(tx);
+            if let Some(field) = message.get_mut(HEADER_SIZE..HEADER_SIZE + 4) {
+                field.copy_from_slice(&id.to_le_bytes());
+            }
+            guard = Some(PendingGuard {
+                shared: shared.clone(),
+                id,
+            });
+            reply_rx = Some(rx);
+        }
+        if compress {
+            message = protocol::compress(message, shared.config.compression_level);
+        }
+        let want = u32::try_from(message.len())
+            .unwrap_or(u32::MAX)
+            .min(shared.budget_max);
+        let mut state_rx = shared.state.subscribe();
+        let budget = tokio::select! {
+            p = shared.write_budget.clone().acquire_many_owned(want) => p.ok(),
+            _ = wait_closed(&mut state_rx) => None,
+        };
+        let Some(budget) = budget else {
+            return Err(not_sent(shared.unusable().unwrap_or_else(|| {
+                Error::ConnectionLost("connection closed".into())
+            })));
+        };
+        // Re-check after waiting: a request queued behind a close message would be ignored.
+        if let Some(e) = shared.unusable() {
+            return Err(not_sent(e));
+        }
+        if shared
+            .out
+            .send(Outgoing {
+                bytes: message,
+                _budget: Some(budget),
+            })
+            .is_err()
+        {
+            return Err(not_sent(Error::ConnectionLost("connection closed".into())));
+        }
+        let Some(rx) = reply_rx else { return Ok(None) };
+        let result = rx.await;
+        drop(guard);
+        match result {
+            Ok(Ok(reply)) => Ok(Some(reply)),
+            Ok(Err(error)) => Err(InvokeFailure {
+                // A graceful close by the peer guarantees the request was not dispatched.
+                sent: !matches!(error, Error::ConnectionClosed(_)),
+                error,
+            }),
+            Err(_) => Err(InvokeFailure {
+                error: Error::ConnectionLost("connection closed".into()),
+                sent: true,
+            }),
+        }
+    }
+}
+
+/// Removes a pending invocation when its future ends or is dropped (e.g. on timeout).
+struct PendingGuard {
+    shared: Arc<Shared>,
+    id: i32,
+}
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        self.shared.unregister(self.id);
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Client => "outgoing",
+        Side::Server => "incoming",
+    }
+}
+
+impl Shared {
+    fn elapsed_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn dispatch_count(&self) -> usize {
+        (self.dispatch_max as usize).saturating_sub(self.dispatches.available_permits())
+    }
+
+    /// Why new invocations cannot use the connection, if they cannot.
+    fn unusable(&self) -> Option<Error> {
+        match &*self.state.borrow() {
+            State::Active => None,
+            State::Closing => Some(Error::ConnectionClosed(
+                "the connection is being closed".into(),
+            )),
+            State::Closed(e) => Some(e.clone()),
+        }
+    }
+
+    fn register(&self, tx: oneshot::Sender<Result<ReplyMessage>>) -> i32 {
+        let mut p = self.pending.lock();
+        loop {
+            let id = p.next_id;
+            p.next_id = if id == i32::MAX { 1 } else { id + 1 };
+            if let std::collections::hash_map::Entry::Vacant(v) = p.calls.entry(id) {
+                v.insert(tx);
+                return id;
+            }
+        }
+    }
+
+    fn unregister(&self, id: i32) {
+        let mut p = self.pending.lock();
+        if p.calls.remove(&id).is_some() && p.calls.is_empty() {
+            self.pending_empty.notify_waiters();
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        !self.pending.lock().calls.is_empty()
+    }
+
+    /// Moves to `Closed` (once) and fails every pending invocation with `error`.
+    fn set_closed(&self, error: Error) {
+        let changed = self.state.send_if_modified(|s| {
+            if matches!(s, State::Closed(_)) {
+                false
+            } else {
+                *s = State::Closed(error.clone());
+                true
+            }
+        });
+        if !changed {
+            return;
+        }
+        if self.config.trace_network >= 1 {
+            tracing::info!(target: "Ice.Network", "closing {} connection: {error}\n{}",
+                side_name(self.config.side), self.description);
+        }
+        let calls = std::mem::take(&mut self.pending.lock().calls);
+        for (_, tx) in calls {
+            let _ = tx.send(Err(error.clone()));
+        }
+        self.pending_empty.notify_waiters();
+    }
+
+    fn fail_pending(&self, error: &Error) {
+        let calls = std::mem::take(&mut self.pending.lock().calls);
+        for (_, tx) in calls {
+            let _ = tx.send(Err(error.clone()));
+        }
+        self.pending_empty.notify_waiters();
+    }
+
+    /// Queues a small control message (validate, close) outside the write budget.
+    fn send_control(&self, message: &[u8]) {
+        let _ = self.out.send(Outgoing {
+            bytes: message.to_vec(),
+            _budget: None,
+        });
+    }
+
+    /// Queues a reply without waiting; a full queue means the peer does not read: close.
+    fn send_reply(&self, message: Vec<u8>) {
+        if matches!(*self.state.borrow(), State::Closed(_)) {
+            return;
+        }
+        let want = u32::try_from(message.len())
+            .unwrap_or(u32::MAX)
+            .min(self.budget_max);
+        match self.write_budget.clone().try_acquire_many_owned(want) {
+            Ok(budget) => {
+                let _ = self.out.send(Outgoing {
+                    bytes: message,
+                    _budget: Some(budget),
+                });
+            }
+            Err(_) => self.set_closed(Error::ConnectionLost(format!(
+                "the peer does not read its replies: more than {} bytes are waiting to be written",
+                self.budget_max
+            ))),
+        }
+    }
+
+    async fn close_gracefully(self: &Arc<Self>, fail_with: Option<Error>) {
+        let started = self.state.send_if_modified(|s| {
+            if matches!(s, State::Active) {
+                *s = State::Closing;
+                true
+            } else {
+                false
+            }
+        });
+        let mut state_rx = self.state.subscribe();
+        if !started {
+            // Someone else is closing: just wait for the end.
+            wait_closed(&mut state_rx).await;
+            return;
+        }
+        if let Some(e) = &fail_with {
+            self.fail_pending(e);
+        }
+        // Wait for outstanding dispatches (their replies are queued before the close message)
+        // and for outstanding invocations.
+        let drained = async {
+            let _all = self.dispatches.acquire_many(self.dispatch_max).await;
+            loop {
+                let notified = self.pending_empty.notified();
+                if !self.has_pending() {
+                    break;
+                }
+                notified.await;
+            }
+        };
+        tokio::select! {
+            () = drained => {}
+            () = wait_closed(&mut state_rx) => return,
+        }
+        self.send_control(&CLOSE_CONNECTION);
+        let timeout = self.config.close_timeout;
+        if tokio::time::timeout(timeout, wait_closed(&mut state_rx))
+            .await
+            .is_err()
+        {
+            self.set_closed(Error::ConnectionClosed(format!(
+                "closed gracefully (the peer did not close the socket within {} ms)",
+                timeout.as_millis()
+            )));
+        }
+    }
+
+    fn trace_message(&self, direction: &str, bytes: &[u8]) {
+        if self.config.trace_protocol < 1 {
+            return;
+        }
+        let kind = bytes.get(8).copied().and_then(MessageType::from_byte);
+        let id = bytes
+            .get(HEADER_SIZE..HEADER_SIZE + 4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        tracing::info!(target: "Ice.Protocol",
+            "{direction} {:?}: {} bytes, compression {}, request id {:?}\n{}",
+            kind, bytes.len(), bytes.get(9).copied().unwrap_or(0), id, self.description);
+    }
+}
+
+/// Reads one whole message into `buf`'s front and splits it off. `Ok(None)` means the
+/// connection was closed by someone else meanwhile.
+async fn read_frame(
+    shared: &Shared,
+    rd: &mut OwnedReadHalf,
+    buf: &mut BytesMut,
+    state_rx: &mut watch::Receiver<State>,
+) -> Result<Option<(protocol::Header, BytesMut)>> {
+    loop {
+        if let Some(header_bytes) = buf.get(..HEADER_SIZE) {
+            let mut h = [0u8; HEADER_SIZE];
+            h.copy_from_slice(header_bytes);
+            let header = protocol::parse_header(&h, shared.config.message_size_max)?;
+            if buf.len() >= header.size {
+                return Ok(Some((header, buf.split_to(header.size))));
+            }
+            buf.reserve(header.size - buf.len());
+        } else {
+            buf.reserve(4096);
+        }
+        // `read_buf` is cancel-safe, so racing it against the close signal loses nothing.
+        let n = tokio::select! {
+            r = rd.read_buf(buf) => r.map_err(|e| map_io_error(&e, "read"))?,
+            () = wait_closed(state_rx) => return Ok(None),
+        };
+        if n == 0 {
+            return Err(if buf.is_empty() {
+                Error::ConnectionLost("the peer closed the connection".into())
+            } else {
+                Error::ConnectionLost(format!(
+                    "the peer closed the connection in the middle of a message ({} bytes read)",
+                    buf.len()
+                ))
+            });
+        }
+    }
+}
+
+async fn read_loop(shared: Arc<Shared>, mut rd: OwnedReadHalf) {
+    let mut buf = BytesMut::with_capacity(8192);
+    let mut state_rx = shared.state.subscribe();
+    let error = loop {
+        let (header, frame) = match read_frame(&shared, &mut rd, &mut buf, &mut state_rx).await {
+            Ok(Some(f)) => f,
+            Ok(None) => return,
+            Err(e) => break e,
+        };
+        shared
+            .last_read
+            .store(shared.elapsed_ms(), Ordering::Relaxed);
+        shared.trace_message("received", &frame);
+        match header.message_type {
+            MessageType::ValidateConnection => continue,
+            MessageType::CloseConnection => {
+                break Error::ConnectionClosed("closed gracefully by the peer".into());
+            }
+            _ => {}
+        }
+        let decompressed;
+        let message: &[u8] = if header.compression == 2 {
+            match protocol::decompress(&frame, shared.config.message_size_max) {
+                Ok(m) => {
+                    decompressed = m;
+                    &decompressed
+                }
+                Err(e) => break e,
+            }
+        } else {
+            &frame
+        };
+        let body = &message[HEADER_SIZE..];
+        let decoded = protocol::decode_body(header.message_type, body, &shared.description);
+        let compress_replies = header.compression > 0;
+        match decoded {
+            Err(e) => break e,
+            Ok(Message::Reply(reply)) => {
+                let tx = shared.pending.lock().calls.remove(&reply.request_id);
+                if let Some(tx) = tx {
+                    let _ = tx.send(Ok(reply));
+                }
+            }
+            Ok(Message::Request(request)) => {
+                if !dispatch(&shared, request, compress_replies, &mut state_rx).await {
+                    return;
+                }
+            }
+            Ok(Message::BatchRequest(requests)) => {
+                for request in requests {
+                    if !dispatch(&shared, request, compress_replies, &mut state_rx).await {
+                        return;
+                    }
+                }
+            }
+            Ok(Message::ValidateConnection | Message::CloseConnection) => {}
+        }
+    };
+    shared.set_closed(error);
+}
+
+/// Hands one request to the handler once a dispatch permit is free. Returns false when the
+/// connection closed while waiting.
+async fn dispatch(
+    shared: &Arc<Shared>,
+    request: IncomingRequest,
+    compress: bool,
+    state_rx: &mut watch::Receiver<State>,
+) -> bool {
+    if matches!(*shared.state.borrow(), State::Closing) && shared.config.side == Side::Server {
+        // A closing server ignores new requests; the client retries them elsewhere.
+        return true;
+    }
+    let permit = tokio::select! {
+        p = shared.dispatches.clone().acquire_owned() => match p {
+            Ok(p) => p,
+            Err(_) => return false,
+        },
+        () = wait_closed(state_rx) => return false,
+    };
+    let sink = Box::new(ServerSink {
+        shared: shared.clone(),
+        compress,
+        _permit: permit,
+    });
+    let responder = Responder::new(request.request_id, sink);
+    match &shared.handler {
+        Some(handler) => handler.handle_request(request, responder),
+        None => {
+            // No object adapter on this (client) connection: as Ice, the object does not exist.
+            if !responder.is_oneway() {
+                let mut out = responder.start_reply(ReplyStatus::ObjectNotExist, 64);
+                out.write_string(&request.identity.name);
+                out.write_string(&request.identity.category);
+                if request.facet.is_empty() {
+                    out.write_size(0);
+                } else {
+                    out.write_size(1);
+                    out.write_string(&request.facet);
+                }
+                out.write_string(&request.operation);
+                responder.send(out);
+            }
+        }
+    }
+    true
+}
+
+/// The connection's side of a [`Responder`]: holds a dispatch permit until the reply is sent.
+struct ServerSink {
+    shared: Arc<Shared>,
+    compress: bool,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl ReplySink for ServerSink {
+    fn send_reply(self: Box<Self>, message: Vec<u8>) {
+        let message = if self.compress {
+            protocol::compress(message, self.shared.config.compression_level)
+        } else {
+            message
+        };
+        self.shared.send_reply(message);
+    }
+
+    fn finish_without_reply(self: Box<Self>) {}
+}
+
+async fn write_loop(
+    shared: Arc<Shared>,
+    mut wr: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+) {
+    let mut state_rx = shared.state.subscribe();
+    loop {
+        let msg = tokio::select! {
+            m = rx.recv() => match m {
+                Some(m) => m,
+                None => break,
+            },
+            () = wait_closed(&mut state_rx) => break,
+        };
+        shared.trace_message("sending", &msg.bytes);
+        let result = tokio::select! {
+            r = wr.write_all(&msg.bytes) => r,
+            () = wait_closed(&mut state_rx) => break,
+        };
+        if let Err(e) = result {
+            shared.set_closed(map_io_error(&e, "write"));
+            break;
+        }
+        shared
+            .last_write
+            .store(shared.elapsed_ms(), Ordering::Relaxed);
+    }
+    let _ = wr.shutdown().await;
+}
+
+async fn monitor_loop(shared: Arc<Shared>) {
+    let acm = shared.config.acm;
+    let timeout_ms = acm.timeout.as_millis() as u64;
+    let period = (acm.timeout / 2).max(Duration::from_millis(50));
+    let mut state_rx = shared.state.subscribe();
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = wait_closed(&mut state_rx) => return,
+        }
+        let now = shared.elapsed_ms();
+        let last_write = shared.last_write.load(Ordering::Relaxed);
+        let last_read = shared.last_read.load(Ordering::Relaxed);
+        let write_idle = now.saturating_sub(last_write) >= timeout_ms / 4;
+        let send = match acm.heartbeat {
+            AcmHeartbeat::Off => false,
+            AcmHeartbeat::Always => true,
+            AcmHeartbeat::OnIdle => write_idle,
+            AcmHeartbeat::OnDispatch => write_idle && shared.dispatch_count() > 0,
+        };
+        if send {
+            shared.send_control(&VALIDATE_CONNECTION);
+        }
+        let read_idle = now.saturating_sub(last_read) >= timeout_ms;
+        let idle = read_idle && now.saturating_sub(last_write) >= timeout_ms;
+        let busy = shared.has_pending();
+        let forceful = match acm.close {
+            AcmClose::OnIdleForceful => read_idle,
+            AcmClose::OnInvocation | AcmClose::OnInvocationAndIdle => read_idle && busy,
+            _ => false,
+        };
+        if forceful {
+            shared.set_closed(Error::ConnectionLost(format!(
+                "connection timed out: nothing received for {} s (ACM)",
+                acm.timeout.as_secs()
+            )));
+            return;
+        }
+        let graceful = matches!(acm.close, AcmClose::OnIdle | AcmClose::OnInvocationAndIdle)
+            && idle
+            && !busy
+            && shared.dispatch_count() == 0;
+        if graceful {
+            shared.close_gracefully(None).await;
+            return;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+"""A ZeroC Ice 3.7 server for the interoperability tests.
+
+Usage: server.py [--Ice.Prop=value ...]
+Prints `PORT <n>` once its adapter listens on 127.0.0.1 (OS-assigned port), then serves
+`service` (Interop::Service) until `shutdown` is called or it is killed.
+"""
+import os
+import sys
+import threading
+import time
+
+import Ice
+
+Ice.loadSlice("", ["-I" + Ice.getSliceDir(), os.path.join(os.path.dirname(os.path.abspath(__file__)), "Interop.ice")])
+import Interop  # noqa: E402
+
+
+class ServiceI(Interop.Service):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.notes = []
+        self.dropped = False
+
+    def opOut(self, a, current):
+        return (a + 1, "got %d" % a, 2 * a)
+
+    def echoString(self, s, current):
+        return s
+
+    def echoBytes(self, b, current):
+        return b
+
+    def getValue(self, current):
+        return 7
+
+    def fail(self, kind, current):
+        if kind == "user":
+            raise Interop.DerivedError("denied", 13)
+        if kind == "base":
+            raise Interop.BaseError("base only")
+        if kind == "objectnotexist":
+            raise Ice.ObjectNotExistException()
+        if kind == "facetnotexist":
+            raise Ice.FacetNotExistException()
+        if kind == "operationnotexist":
+            raise Ice.OperationNotExistException()
+        if kind == "local":
+            raise Ice.MemoryLimitException()
+        if kind == "unknownlocal":
+            raise Ice.UnknownLocalException("explicit unknown local text")
+        if kind == "unknownuser":
+            raise Ice.UnknownUserException("explicit unknown user text")
+        if kind == "unknown":
+            raise Ice.UnknownException("explicit unknown text")
+        raise ValueError("boom")
+
+    def notify(self, s, current):
+        with self.lock:
+            self.notes.append(s)
+        print("NOTIFY %s" % s, flush=True)
+
+    def count(self, current):
+        with self.lock:
+            return len(self.notes)
+
+    def getContext(self, current):
+        return current.ctx
+
+    def sleep(self, ms, current):
+        time.sleep(ms / 1000.0)
+
+    def dropConnectionOnce(self, current):
+        with self.lock:
+            first = not self.dropped
+            self.dropped = True
+        if first:
+            current.con.close(Ice.ConnectionClose.Forcefully)
+
+    def shutdown(self, current):
+        current.adapter.getCommunicator().shutdown()
+
+
+def main():
+    props = Ice.createProperties(sys.argv)
+    props.setProperty("Ice.ThreadPool.Server.SizeMax", "64")
+    init = Ice.InitializationData()
+    init.properties = props
+    with Ice.initialize(init) as communicator:
+        adapter = communicator.createObjectAdapterWithEndpoints("Interop", "tcp -h 127.0.0.1 -p 0")
+        adapter.add(ServiceI(), Ice.stringToIdentity("service"))
+        adapter.activate()
+        port = adapter.getEndpoints()[0].getInfo().port
+        print("PORT %d" % port, flush=True)
+        communicator.waitForShutdown()
+
+
+if __name__ == "__main__":
+    main()
