@@ -30,7 +30,10 @@ fn replies_match_the_captured_ice_replies() {
     let adapter =
         ObjectAdapter::new("S", AdapterConfig::default(), rt.handle().clone()).expect("adapter");
     adapter
-        .add(ServiceServant::new(ServiceI::default()), Identity::new("service"))
+        .add(
+            ServiceServant::new(ServiceI::default()),
+            Identity::new("service"),
+        )
         .expect("add");
     adapter.activate().expect("activate");
 
@@ -42,7 +45,10 @@ fn replies_match_the_captured_ice_replies() {
         let mut replies = exchanges
             .iter()
             .filter(|e| e["direction"] == "server->client" && e["decoded"]["type"] == "reply");
-        for e in exchanges.iter().filter(|e| e["direction"] == "client->server") {
+        for e in exchanges
+            .iter()
+            .filter(|e| e["direction"] == "client->server")
+        {
             let ty = e["decoded"]["type"].as_str().unwrap_or("");
             if ty != "request" && ty != "batchRequest" {
                 continue;
@@ -100,7 +106,11 @@ fn replies_match_the_captured_ice_replies() {
                     assert_eq!(hex(&got), want_hex, "{name}: reply {id}");
                     exact += 1;
                 } else {
-                    assert_eq!(hex(&got[14..]), hex(&want[14..]), "{name}: body of reply {id}");
+                    assert_eq!(
+                        hex(&got[14..]),
+                        hex(&want[14..]),
+                        "{name}: body of reply {id}"
+                    );
                 }
             }
         }

@@ -6,9 +6,12 @@
 //! dispatch thread (see [`crate::dispatch`]), and [`RequestHandler::poll_ready`] tells the
 //! connection to stop reading while the queue is full or the adapter is holding.
 
+mod communicator;
+mod endpoints;
 mod servants;
 
 pub use crate::dispatch::pool::ThreadPoolConfig;
+pub use endpoints::{parse_endpoints, TcpEndpoint};
 
 use crate::dispatch::pool::{Job, Pool, Runner};
 use crate::dispatch::{Current, Request, Servant, ServantLocator};
@@ -95,6 +98,19 @@ pub(crate) struct AdapterShared {
     /// Resources (listeners, ...) closed on deactivation, in order.
     on_deactivate: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
     config: AdapterConfig,
+    /// The communicator that created the adapter, if any.
+    communicator: Option<crate::communicator::Communicator>,
+    /// The listening sockets and the endpoints they were asked for.
+    listeners: Mutex<Vec<(TcpEndpoint, crate::connection::Listener)>>,
+    /// Listener closes started by deactivation.
+    closing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for AdapterShared {
+    fn drop(&mut self) {
+        // The threads hold only a weak reference: tell them to finish.
+        self.pool.shutdown();
+    }
 }
 
 /// Counts dispatches from the moment a request is accepted until its reply is sent.
@@ -135,7 +151,15 @@ impl ObjectAdapter {
         config: AdapterConfig,
         runtime: tokio::runtime::Handle,
     ) -> Result<ObjectAdapter> {
-        let name = name.into();
+        ObjectAdapter::create(name.into(), config, runtime, None)
+    }
+
+    fn create(
+        name: String,
+        config: AdapterConfig,
+        runtime: tokio::runtime::Handle,
+        communicator: Option<crate::communicator::Communicator>,
+    ) -> Result<ObjectAdapter> {
         let shared = Arc::new(AdapterShared {
             pool: Pool::new(&name, config.thread_pool.clone()),
             name,
@@ -145,6 +169,9 @@ impl ObjectAdapter {
             in_flight: Arc::new(InFlight::default()),
             on_deactivate: Mutex::new(Vec::new()),
             config,
+            communicator,
+            listeners: Mutex::new(Vec::new()),
+            closing: Mutex::new(Vec::new()),
         });
         shared.pool.start(&Arc::downgrade(&shared))?;
         Ok(ObjectAdapter { shared })
@@ -158,6 +185,39 @@ impl ObjectAdapter {
     /// The configuration it was created with.
     pub fn config(&self) -> &AdapterConfig {
         &self.shared.config
+    }
+
+    /// The communicator that created the adapter (none for [`ObjectAdapter::new`]).
+    pub fn communicator(&self) -> Option<&crate::communicator::Communicator> {
+        self.shared.communicator.as_ref()
+    }
+
+    /// The endpoints the adapter listens on, with the ports the system chose; a wildcard
+    /// host is published as `127.0.0.1`.
+    pub fn endpoints(&self) -> Vec<TcpEndpoint> {
+        self.shared
+            .listeners
+            .lock()
+            .iter()
+            .map(|(e, l)| TcpEndpoint {
+                host: match e.host.as_str() {
+                    "" | "*" | "0.0.0.0" => "127.0.0.1".to_owned(),
+                    h => h.to_owned(),
+                },
+                port: l.local_addr().port(),
+                ..e.clone()
+            })
+            .collect()
+    }
+
+    /// The stringified proxy (Ice syntax) for `identity` on this adapter's endpoints.
+    pub fn proxy_string(&self, identity: &Identity) -> String {
+        let mut s = format!("\"{}\"", crate::dispatch::DisplayIdentityOwned(identity));
+        for e in self.endpoints() {
+            s.push(':');
+            s.push_str(&e.to_string());
+        }
+        s
     }
 
     /// The runtime on which pending dispatches run.
@@ -369,6 +429,16 @@ impl ObjectAdapter {
         };
         // Queued requests are still dispatched.
         self.shared.pool.set_held(false);
+        let listeners = std::mem::take(&mut *self.shared.listeners.lock());
+        if !listeners.is_empty() {
+            let task = self.shared.runtime.spawn(async move {
+                // Each connection finishes its dispatches, replies, and closes gracefully.
+                for (_, listener) in &listeners {
+                    listener.close().await;
+                }
+            });
+            self.shared.closing.lock().push(task);
+        }
         for close in closers {
             if catch_unwind(AssertUnwindSafe(close)).is_err() {
                 tracing::warn!(adapter = %self.shared.name, "a deactivation hook panicked");
@@ -386,9 +456,15 @@ impl ObjectAdapter {
                 state = self.shared.state.lock();
             }
         }
-        let mut n = self.shared.in_flight.count.lock();
-        while *n > 0 {
-            self.shared.in_flight.zero.wait(&mut n);
+        {
+            let mut n = self.shared.in_flight.count.lock();
+            while *n > 0 {
+                self.shared.in_flight.zero.wait(&mut n);
+            }
+        }
+        let closing = std::mem::take(&mut *self.shared.closing.lock());
+        for task in closing {
+            let _ = futures::executor::block_on(task);
         }
     }
 
@@ -401,9 +477,13 @@ impl ObjectAdapter {
         loop {
             let notified = self.shared.in_flight.zero_async.notified();
             if *self.shared.in_flight.count.lock() == 0 {
-                return;
+                break;
             }
             notified.await;
+        }
+        let closing = std::mem::take(&mut *self.shared.closing.lock());
+        for task in closing {
+            let _ = task.await;
         }
     }
 

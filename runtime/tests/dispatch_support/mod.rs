@@ -91,8 +91,7 @@ fn read_request_body(
         context,
         encoding: EncodingVersion { major, minor },
         params,
-        connection_description: "local address = 127.0.0.1:1\nremote address = 127.0.0.1:2"
-            .into(),
+        connection_description: "local address = 127.0.0.1:1\nremote address = 127.0.0.1:2".into(),
     })
 }
 

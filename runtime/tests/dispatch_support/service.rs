@@ -239,12 +239,12 @@ impl Service for ServiceI {
                 what: "not in the throws clause".into(),
             }),
             "local" => FailError::Ice(Error::MemoryLimit { size: 0, max: 0 }),
-            "unknownlocal" => {
-                FailError::Ice(Error::UnknownLocalException("explicit unknown local text".into()))
-            }
-            "unknownuser" => {
-                FailError::Ice(Error::UnknownUserException("explicit unknown user text".into()))
-            }
+            "unknownlocal" => FailError::Ice(Error::UnknownLocalException(
+                "explicit unknown local text".into(),
+            )),
+            "unknownuser" => FailError::Ice(Error::UnknownUserException(
+                "explicit unknown user text".into(),
+            )),
             "unknown" => FailError::Ice(Error::UnknownException("explicit unknown text".into())),
             "python" => panic!("boom"),
             "objectnotexist" => FailError::Ice(Error::ObjectNotExist {
