@@ -628,22 +628,19 @@ impl<'a> Driver<'a, '_> {
         let inner = p.into_inner().next()?;
         let kind = match inner.as_rule() {
             Rule::object_proxy => ast::TypeRefKind::Builtin(ast::Builtin::ObjectProxy),
-            Rule::builtin => {
-                let kw = inner.into_inner().next()?;
-                ast::TypeRefKind::Builtin(match kw.as_rule() {
-                    Rule::kw_bool => ast::Builtin::Bool,
-                    Rule::kw_byte => ast::Builtin::Byte,
-                    Rule::kw_short => ast::Builtin::Short,
-                    Rule::kw_int => ast::Builtin::Int,
-                    Rule::kw_long => ast::Builtin::Long,
-                    Rule::kw_float => ast::Builtin::Float,
-                    Rule::kw_double => ast::Builtin::Double,
-                    Rule::kw_string => ast::Builtin::String,
-                    Rule::kw_Object => ast::Builtin::Object,
-                    Rule::kw_LocalObject => ast::Builtin::LocalObject,
-                    _ => ast::Builtin::Value,
-                })
-            }
+            Rule::builtin => ast::TypeRefKind::Builtin(match inner.as_str() {
+                "bool" => ast::Builtin::Bool,
+                "byte" => ast::Builtin::Byte,
+                "short" => ast::Builtin::Short,
+                "int" => ast::Builtin::Int,
+                "long" => ast::Builtin::Long,
+                "float" => ast::Builtin::Float,
+                "double" => ast::Builtin::Double,
+                "string" => ast::Builtin::String,
+                "Object" => ast::Builtin::Object,
+                "LocalObject" => ast::Builtin::LocalObject,
+                _ => ast::Builtin::Value,
+            }),
             Rule::proxy => ast::TypeRefKind::Proxy(self.scoped(&inner.into_inner().next()?)),
             _ => ast::TypeRefKind::Named(self.scoped(&inner.into_inner().next()?)),
         };
