@@ -187,10 +187,10 @@ fn undefined_type() {
         "module M\n{\n    struct S { Missing m; }\n}\n",
         expect![[r#"
         error[undefined]: `Missing' is not defined
-          --> snap.ice:3:25
+          --> snap.ice:3:24
           |
         3 |     struct S { Missing m; }
-          |                         ^
+          |                        ^
 
         error[empty-struct]: struct `S' must have at least one member
           --> snap.ice:3:27
@@ -199,7 +199,7 @@ fn undefined_type() {
           |                           ^
 
         ---
-        snap.ice:3:25: error: `Missing' is not defined
+        snap.ice:3:24: error: `Missing' is not defined
         snap.ice:3:27: error: struct `S' must have at least one member
     "#]],
     );

@@ -828,3 +828,73 @@ fn whole_file_rule_accepts_valid_corpus() {
         }
     }
 }
+
+/// A small deterministic pseudo-random generator (xorshift), so the robustness test needs
+/// no extra dependency and always runs the same cases.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Mangled corpus files and token soup never make the parser panic or loop, and every
+/// diagnostic it gives points inside the file.
+#[test]
+fn never_panics_on_mangled_input() {
+    let mut seeds: Vec<String> = ice_files(&corpus().join("valid"))
+        .iter()
+        .chain(ice_files(&corpus().join("invalid")).iter())
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|t| !t.contains('#'))
+        .collect();
+    seeds.sort();
+    let vocabulary = [
+        "module", "M", "{", "}", ";", "[", "]", "[[", "]]", "\"a\"", "\"", "(", ")", "<", ">",
+        ",", "::", "=", "*", "class", "interface", "struct", "enum", "exception", "sequence",
+        "dictionary", "const", "local", "out", "optional", "optional(1)", "idempotent", "void",
+        "int", "string", "Object", "extends", "implements", "throws", "1", "-1", "1.5e3", "\\x",
+        "/**", "*/", "/*", "//", "\n", " ", "é", "\u{FEFF}", "\t", "'", "0x", "true",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for round in 0..1500 {
+        let text = if round % 3 == 0 {
+            let n = rng.below(60);
+            (0..n)
+                .map(|_| vocabulary[rng.below(vocabulary.len())])
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            let mut bytes = seeds[rng.below(seeds.len())].clone().into_bytes();
+            for _ in 0..=rng.below(4) {
+                let at = rng.below(bytes.len() + 1);
+                match rng.below(3) {
+                    0 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    1 => {
+                        let word = vocabulary[rng.below(vocabulary.len())];
+                        bytes.splice(at..at, word.bytes());
+                    }
+                    _ => bytes.truncate(at),
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let (pp, sources) = single("fuzz.ice", &text);
+        let mut diags = Diagnostics::new();
+        grammar::parse(&pp, &sources, &mut diags);
+        for d in diags.iter() {
+            let span = d.span().unwrap_or_else(|| panic!("no span: {d:?}"));
+            assert!(span.start <= span.end && span.end as usize <= text.len(), "{text:?}: {d:?}");
+        }
+    }
+}

@@ -301,7 +301,7 @@ impl Checker<'_> {
         ignore_undefined: bool,
     ) -> Vec<Ty> {
         if let Some(rest) = sc.strip_prefix("::") {
-            return self.lookup_type_no_builtin(UNIT, rest, given, span, ignore_undefined);
+            return self.lookup_type_no_builtin(UNIT, rest, rest, span, ignore_undefined);
         }
         let full = format!("{}{}", self.this_scope(cont), sc);
         let matches = self.find_contents(&full);
@@ -355,7 +355,7 @@ impl Checker<'_> {
                 return Vec::new();
             }
         }
-        if !(type_error && !results.is_empty()) {
+        if !type_error || results.is_empty() {
             for e in errors {
                 let code = if e.ends_with("is not a type") {
                     "not-a-type"
@@ -518,7 +518,12 @@ impl Checker<'_> {
                 self.ents[cont].introduced.insert(key, thing);
                 true
             }
-            Some(prev) if prev == thing => true,
+            // The reference compares entities by scoped name (IceUtil handles compare
+            // their pointees), so a class definition and its declaration, or two openings
+            // of a module, are the same thing.
+            Some(prev) if prev == thing || self.ents[prev].scoped == self.ents[thing].scoped => {
+                true
+            }
             Some(prev) => {
                 let is_param = |k: &Kind| matches!(k, Kind::Param { .. });
                 let is_member = |k: &Kind| matches!(k, Kind::DataMember(_));

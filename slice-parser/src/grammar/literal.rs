@@ -83,29 +83,23 @@ pub(crate) fn floating(text: &str) -> (f64, Option<Problem>) {
     (value, None)
 }
 
-/// Decodes a string literal (with its quotes) to bytes, processing every escape of 3.6.
+/// Decodes a string literal (with its quotes) to bytes, processing every escape of 3.6. A
+/// literal that stops before its closing quote (the grammar ends it at a control character)
+/// is reported as the reference does.
 pub(crate) fn string(text: &str) -> (Vec<u8>, Vec<Problem>) {
-    let inner = text
-        .strip_prefix('"')
-        .map(|t| t.strip_suffix('"').unwrap_or(t))
-        .unwrap_or(text);
+    let inner = text.strip_prefix('"').unwrap_or(text);
     let bytes = inner.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut problems = Vec::new();
     let mut i = 0;
-    let mut reported_control = false;
+    let mut terminated = false;
     while i < bytes.len() {
         let b = bytes[i];
+        if b == b'"' {
+            terminated = true;
+            break;
+        }
         if b != b'\\' {
-            if (b < 32 || b == 127) && !reported_control {
-                reported_control = true;
-                problems.push(Problem::Error(
-                    "lex-string-char",
-                    "a string literal can only contain printable ASCII characters and \
-                     non-ASCII characters"
-                        .to_string(),
-                ));
-            }
             out.push(b);
             i += 1;
             continue;
@@ -208,7 +202,19 @@ pub(crate) fn string(text: &str) -> (Vec<u8>, Vec<Problem>) {
             }
         }
     }
+    if !terminated || bytes.iter().any(|&b| b < 32 || b == 127) {
+        problems.insert(0, control_character());
+    }
     (out, problems)
+}
+
+/// The reference's message for a control character in a string literal.
+pub(crate) fn control_character() -> Problem {
+    Problem::Error(
+        "lex-string-char",
+        "a string literal can only contain printable ASCII characters and non-ASCII characters"
+            .to_string(),
+    )
 }
 
 fn hex_value(b: u8) -> u32 {

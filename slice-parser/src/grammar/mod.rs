@@ -159,16 +159,7 @@ impl<'a> Driver<'a, '_> {
         let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         let mut j = i + 1;
         match c {
-            b'"' => {
-                while j < b.len() && b[j] != b'"' && b[j] != b'\n' {
-                    j += if b[j] == b'\\' && j + 1 < b.len() {
-                        2
-                    } else {
-                        1
-                    };
-                }
-                (j + 1).min(b.len())
-            }
+            b'"' => self.string_token(i).0,
             b'[' if b.get(j) == Some(&b'[') => j + 1,
             b']' if b.get(j) == Some(&b']') => j + 1,
             b'\\' | b':' | b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
@@ -191,6 +182,22 @@ impl<'a> Driver<'a, '_> {
             }
             _ => j,
         }
+    }
+
+    /// End of the string literal starting at `i`, and whether it has its closing quote
+    /// (like the reference scanner, a control character or newline ends it early).
+    fn string_token(&self, i: usize) -> (usize, bool) {
+        let b = self.text.as_bytes();
+        let control = |c: u8| c < 0x20 || c == 0x7F;
+        let mut j = i + 1;
+        while j < b.len() && !control(b[j]) {
+            match b[j] {
+                b'"' => return (j + 1, true),
+                b'\\' if b.get(j + 1).is_some_and(|&c| !control(c)) => j += 2,
+                _ => j += 1,
+            }
+        }
+        (j.min(b.len()), false)
     }
 
     fn token_span(&self, at: usize) -> Span {
@@ -259,6 +266,14 @@ impl<'a> Driver<'a, '_> {
                         }
                     }
                     i = end;
+                }
+                Some(b'"') => {
+                    let (end, terminated) = self.string_token(i);
+                    if !terminated {
+                        let span = self.span(i, end);
+                        self.report(span, literal::control_character());
+                    }
+                    i = end.max(i + 1);
                 }
                 Some(_) => i = self.token_end(i).max(i + 1),
             }
@@ -613,22 +628,19 @@ impl<'a> Driver<'a, '_> {
         let inner = p.into_inner().next()?;
         let kind = match inner.as_rule() {
             Rule::object_proxy => ast::TypeRefKind::Builtin(ast::Builtin::ObjectProxy),
-            Rule::builtin => {
-                let kw = inner.into_inner().next()?;
-                ast::TypeRefKind::Builtin(match kw.as_rule() {
-                    Rule::kw_bool => ast::Builtin::Bool,
-                    Rule::kw_byte => ast::Builtin::Byte,
-                    Rule::kw_short => ast::Builtin::Short,
-                    Rule::kw_int => ast::Builtin::Int,
-                    Rule::kw_long => ast::Builtin::Long,
-                    Rule::kw_float => ast::Builtin::Float,
-                    Rule::kw_double => ast::Builtin::Double,
-                    Rule::kw_string => ast::Builtin::String,
-                    Rule::kw_Object => ast::Builtin::Object,
-                    Rule::kw_LocalObject => ast::Builtin::LocalObject,
-                    _ => ast::Builtin::Value,
-                })
-            }
+            Rule::builtin => ast::TypeRefKind::Builtin(match inner.as_str() {
+                "bool" => ast::Builtin::Bool,
+                "byte" => ast::Builtin::Byte,
+                "short" => ast::Builtin::Short,
+                "int" => ast::Builtin::Int,
+                "long" => ast::Builtin::Long,
+                "float" => ast::Builtin::Float,
+                "double" => ast::Builtin::Double,
+                "string" => ast::Builtin::String,
+                "Object" => ast::Builtin::Object,
+                "LocalObject" => ast::Builtin::LocalObject,
+                _ => ast::Builtin::Value,
+            }),
             Rule::proxy => ast::TypeRefKind::Proxy(self.scoped(&inner.into_inner().next()?)),
             _ => ast::TypeRefKind::Named(self.scoped(&inner.into_inner().next()?)),
         };
@@ -1021,10 +1033,16 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let ty = ty?;
-        let Some(name) = name else {
-            let at = self.next_token(ty_end).1;
-            self.error("missing-name", at, "missing data member name");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                // Like the reference, keep a member under a unique placeholder name, so the
+                // body is not reported empty and the type is still checked.
+                let (at, span) = self.next_token(ty_end);
+                self.error("missing-name", span, "missing data member name");
+                name_end = at;
+                placeholder_name(span)
+            }
         };
         let (after_at, after) = self.next_token(name_end);
         let after_name = eq.unwrap_or(after);
@@ -1182,10 +1200,14 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let ty = ty?;
-        let Some(name) = name else {
-            let at = self.next_token(end).1;
-            self.error("missing-name", at, "missing parameter name");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                let (at, span) = self.next_token(end);
+                self.error("missing-name", span, "missing parameter name");
+                name_start = at;
+                placeholder_name(span)
+            }
         };
         let doc = self.docs.take(name_start, self.sources);
         Some(ast::Parameter {
@@ -1467,6 +1489,16 @@ fn data_members(members: Vec<Member>) -> Vec<ast::DataMember> {
             Member::Operation(_) => None,
         })
         .collect()
+}
+
+/// The name given to a member or parameter written without one (the reference uses a
+/// UUID): unique, and not a valid Slice identifier, so it can never clash with a real name.
+fn placeholder_name(at: Span) -> ast::Ident {
+    ast::Ident {
+        name: format!("<unnamed@{}:{}>", at.file.0, at.start),
+        escaped: false,
+        span: at,
+    }
 }
 
 /// A stand-in type (never produced by the grammar, kept for robustness).
