@@ -858,11 +858,61 @@ fn never_panics_on_mangled_input() {
         .collect();
     seeds.sort();
     let vocabulary = [
-        "module", "M", "{", "}", ";", "[", "]", "[[", "]]", "\"a\"", "\"", "(", ")", "<", ">",
-        ",", "::", "=", "*", "class", "interface", "struct", "enum", "exception", "sequence",
-        "dictionary", "const", "local", "out", "optional", "optional(1)", "idempotent", "void",
-        "int", "string", "Object", "extends", "implements", "throws", "1", "-1", "1.5e3", "\\x",
-        "/**", "*/", "/*", "//", "\n", " ", "é", "\u{FEFF}", "\t", "'", "0x", "true",
+        "module",
+        "M",
+        "{",
+        "}",
+        ";",
+        "[",
+        "]",
+        "[[",
+        "]]",
+        "\"a\"",
+        "\"",
+        "(",
+        ")",
+        "<",
+        ">",
+        ",",
+        "::",
+        "=",
+        "*",
+        "class",
+        "interface",
+        "struct",
+        "enum",
+        "exception",
+        "sequence",
+        "dictionary",
+        "const",
+        "local",
+        "out",
+        "optional",
+        "optional(1)",
+        "idempotent",
+        "void",
+        "int",
+        "string",
+        "Object",
+        "extends",
+        "implements",
+        "throws",
+        "1",
+        "-1",
+        "1.5e3",
+        "\\x",
+        "/**",
+        "*/",
+        "/*",
+        "//",
+        "\n",
+        " ",
+        "é",
+        "\u{FEFF}",
+        "\t",
+        "'",
+        "0x",
+        "true",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for round in 0..1500 {
@@ -894,7 +944,10 @@ fn never_panics_on_mangled_input() {
         grammar::parse(&pp, &sources, &mut diags);
         for d in diags.iter() {
             let span = d.span().unwrap_or_else(|| panic!("no span: {d:?}"));
-            assert!(span.start <= span.end && span.end as usize <= text.len(), "{text:?}: {d:?}");
+            assert!(
+                span.start <= span.end && span.end as usize <= text.len(),
+                "{text:?}: {d:?}"
+            );
         }
     }
 }
