@@ -30,7 +30,10 @@ pub const ICE_VERSION: u32 = 30708;
 /// mcpp's limit on `#include` nesting.
 const MAX_INCLUDE_DEPTH: usize = 256;
 /// Largest preprocessed buffer we build (guards against exponential inclusion).
-const MAX_OUTPUT: usize = 256 << 20;
+const MAX_OUTPUT: usize = 64 << 20;
+/// Most files one compilation may open through `#include` (a file included twice counts
+/// twice); Ice's own largest file needs a few dozen.
+const MAX_INCLUSIONS: usize = 1 << 16;
 
 /// The preprocessor's output for one compiled file.
 #[derive(Clone, Debug)]
@@ -212,6 +215,7 @@ impl Pp<'_> {
     fn run(&mut self, main: FileId) {
         let dir = parent_dir(&self.sources.file(main).name);
         let mut stack = vec![self.open_frame(main, dir, 0)];
+        let mut inclusions = 0usize;
         while !self.fatal {
             let Some(f) = stack.last_mut() else { break };
             if f.pos >= f.text.len() {
@@ -223,7 +227,12 @@ impl Pp<'_> {
                 continue;
             }
             if let Some(include) = self.step(f) {
-                if stack.len() >= MAX_INCLUDE_DEPTH {
+                inclusions += 1;
+                if inclusions > MAX_INCLUSIONS {
+                    let msg = format!("More than {MAX_INCLUSIONS} inclusions of files");
+                    self.error("pp-include-depth", include.1, msg);
+                    self.fatal = true;
+                } else if stack.len() >= MAX_INCLUDE_DEPTH {
                     let span = include.1;
                     self.error(
                         "pp-include-depth",
