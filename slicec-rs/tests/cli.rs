@@ -453,3 +453,27 @@ fn depend_matches_slice2py_on_corpus_files() {
         assert_eq!(stdout(&ours), want, "{name}");
     }
 }
+
+#[test]
+fn code_generation_says_it_is_not_implemented_yet() {
+    let dir = TempDir::new();
+    dir.write("ok.ice", "module M { const int A = 1; }\n");
+    dir.write("bad.ice", "module M { struct S {} }\n");
+    std::fs::create_dir_all(dir.0.join("out")).expect("out dir");
+    let ok = run(
+        slicec().args(["--output-dir", "out", "--impl", "ok.ice"]),
+        &dir.0,
+    );
+    assert_eq!(ok.status.code(), Some(2));
+    assert_eq!(
+        stderr(&ok),
+        "slicec-rs: error: code generation is not implemented yet\n"
+    );
+    // Errors in the input still come first, with exit status 1.
+    let bad = run(
+        slicec().args(["--diagnostic-format=short", "bad.ice"]),
+        &dir.0,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).starts_with("bad.ice:1:"), "{}", stderr(&bad));
+}
