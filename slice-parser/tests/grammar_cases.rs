@@ -370,6 +370,35 @@ fn recovery_matches_the_reference() {
         "module Syn\n{\n    enum Size { [\"deprecate\"] small, large }\n}\n",
         &["3: syntax error"],
     );
+    // Once `=` or `throws` is read, what follows is required (no "missing `;'").
+    check_all(
+        "module M {\n  struct S { int x = ; int y = ; }\n}\n",
+        &["2: syntax error", "2: syntax error"],
+    );
+    check_all(
+        "module M {\n  interface I { void op() throws; }\n}\n",
+        &["2: syntax error"],
+    );
+    // bison stays quiet until three tokens were read after a recovery in a body.
+    check_all(
+        "module M {\n  struct S { int x = ; int = ; int z = ; }\n}\n",
+        &[
+            "2: syntax error",
+            "2: missing data member name",
+            "2: `;' missing after definition",
+            "2: syntax error",
+        ],
+    );
+    // The scanner reports an illegal byte when it reads it, before the parser reacts.
+    check_all(
+        "module M {\n  struct S { int café; }\n}\n",
+        &[
+            "2: illegal input character: '\\303'",
+            "2: `;' missing after definition",
+            "2: syntax error",
+            "2: illegal input character: '\\251'",
+        ],
+    );
     // Several independent mistakes are all reported.
     check_all(
         "module M {\n struct S { int; }\n struct T { double long; }\n const int = 1;\n}\n",
@@ -383,6 +412,24 @@ fn recovery_matches_the_reference() {
         "module M {\n interface I { void a(int x,, int y); void b(int); }\n}\n",
         &["2: syntax error", "2: missing parameter name"],
     );
+    // An error in a parameter list keeps the operation and the parameters read so far.
+    let (file, diags) =
+        parse_str("module M { interface I { void op(out int a, int b, out) throws E; } }");
+    assert_eq!(diags, ["1: syntax error"]);
+    let ast::Item::Definition(def) = &file.items[0] else {
+        panic!()
+    };
+    let ast::DefinitionKind::Module(m) = &def.kind else {
+        panic!()
+    };
+    let ast::Item::Definition(idef) = &m.items[0] else {
+        panic!()
+    };
+    let ast::DefinitionKind::Interface(i) = &idef.kind else {
+        panic!()
+    };
+    assert_eq!(i.operations[0].params.len(), 2);
+    assert_eq!(i.operations[0].throws[0].text, "E");
 }
 
 #[test]
@@ -858,11 +905,61 @@ fn never_panics_on_mangled_input() {
         .collect();
     seeds.sort();
     let vocabulary = [
-        "module", "M", "{", "}", ";", "[", "]", "[[", "]]", "\"a\"", "\"", "(", ")", "<", ">",
-        ",", "::", "=", "*", "class", "interface", "struct", "enum", "exception", "sequence",
-        "dictionary", "const", "local", "out", "optional", "optional(1)", "idempotent", "void",
-        "int", "string", "Object", "extends", "implements", "throws", "1", "-1", "1.5e3", "\\x",
-        "/**", "*/", "/*", "//", "\n", " ", "é", "\u{FEFF}", "\t", "'", "0x", "true",
+        "module",
+        "M",
+        "{",
+        "}",
+        ";",
+        "[",
+        "]",
+        "[[",
+        "]]",
+        "\"a\"",
+        "\"",
+        "(",
+        ")",
+        "<",
+        ">",
+        ",",
+        "::",
+        "=",
+        "*",
+        "class",
+        "interface",
+        "struct",
+        "enum",
+        "exception",
+        "sequence",
+        "dictionary",
+        "const",
+        "local",
+        "out",
+        "optional",
+        "optional(1)",
+        "idempotent",
+        "void",
+        "int",
+        "string",
+        "Object",
+        "extends",
+        "implements",
+        "throws",
+        "1",
+        "-1",
+        "1.5e3",
+        "\\x",
+        "/**",
+        "*/",
+        "/*",
+        "//",
+        "\n",
+        " ",
+        "é",
+        "\u{FEFF}",
+        "\t",
+        "'",
+        "0x",
+        "true",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for round in 0..1500 {
@@ -894,7 +991,10 @@ fn never_panics_on_mangled_input() {
         grammar::parse(&pp, &sources, &mut diags);
         for d in diags.iter() {
             let span = d.span().unwrap_or_else(|| panic!("no span: {d:?}"));
-            assert!(span.start <= span.end && span.end as usize <= text.len(), "{text:?}: {d:?}");
+            assert!(
+                span.start <= span.end && span.end as usize <= text.len(),
+                "{text:?}: {d:?}"
+            );
         }
     }
 }

@@ -57,6 +57,8 @@ pub fn parse(pp: &Preprocessed, sources: &SourceMap, diags: &mut Diagnostics) ->
         pos: 0,
         base: 0,
         aborted: false,
+        quiet_from: None,
+        last_illegal: None,
     };
     if driver.text.starts_with('\u{FEFF}') {
         driver.pos = '\u{FEFF}'.len_utf8();
@@ -102,6 +104,10 @@ struct Driver<'a, 'd> {
     base: usize,
     /// Set when bison would have given up (end of input during error recovery).
     aborted: bool,
+    /// Where the last recovery inside a body ended (see [`Driver::syntax_error`]).
+    quiet_from: Option<usize>,
+    /// The last non-ASCII byte reported as an illegal input character.
+    last_illegal: Option<usize>,
 }
 
 impl<'a> Driver<'a, '_> {
@@ -230,11 +236,32 @@ impl<'a> Driver<'a, '_> {
         );
     }
 
-    /// `syntax error` at the token starting at `at` (preceded, like the reference scanner
-    /// does, by a message for a non-ASCII byte there).
-    fn syntax_error(&mut self, at: usize) {
-        if self.byte(at).is_some_and(|b| b >= 0x80) {
+    /// The reference scanner reports a non-ASCII byte when it reads it as the next token,
+    /// before the parser looks at it: call this before reporting anything at `at`.
+    fn scan_token(&mut self, at: usize) {
+        if self.byte(at).is_some_and(|b| b >= 0x80) && self.last_illegal != Some(at) {
+            self.last_illegal = Some(at);
             self.illegal_byte(at);
+        }
+    }
+
+    /// `syntax error` at the token starting at `at`. Like bison, the message is left out
+    /// when fewer than three tokens were read since the last recovery in a body (bison's
+    /// `yyerrstatus`; definition lists reset it with `yyerrok`).
+    fn syntax_error(&mut self, at: usize) {
+        self.scan_token(at);
+        if let Some(from) = self.quiet_from.take() {
+            // The `;` or `)` that ended the recovery counts as the first token.
+            let mut shifted = 1;
+            let mut i = from;
+            while shifted < 3 {
+                i = self.trivia_end(i);
+                if i >= at {
+                    return;
+                }
+                shifted += 1;
+                i = self.token_end(i).max(i + 1);
+            }
         }
         let span = self.token_span(at);
         self.error("syntax", span, "syntax error");
@@ -259,11 +286,8 @@ impl<'a> Driver<'a, '_> {
                 }
                 Some(c) if c >= 0x80 => {
                     let end = self.token_end(i);
-                    // The byte at `at` was reported with the syntax error.
                     for k in i..end {
-                        if k != at {
-                            self.illegal_byte(k);
-                        }
+                        self.scan_token(k);
                     }
                     i = end;
                 }
@@ -316,6 +340,7 @@ impl<'a> Driver<'a, '_> {
         if self.byte(at) == Some(b';') {
             self.pos = at + 1;
         } else {
+            self.scan_token(at);
             self.error(
                 "missing-semicolon",
                 span,
@@ -917,18 +942,19 @@ impl<'a> Driver<'a, '_> {
                 Err(at) => {
                     self.syntax_error(at);
                     match self.params_start(start, body) {
-                        Some(params) if at >= params => {
+                        Some((op_at, params_at)) if at >= params_at => {
                             // bison: `operation_preamble error ')'`, then the throws clause.
-                            if self.recover(at, b')') {
-                                self.skip();
-                                if let Ok((_, end)) = self.phrase(Rule::op_tail) {
-                                    self.pos = end;
-                                }
+                            if let Some(op) = self.broken_operation(start, op_at, params_at, at) {
+                                members.push(Member::Operation(op));
+                            }
+                            if !self.aborted {
                                 self.end_member();
                             }
                         }
                         _ => {
-                            self.recover(at, b';');
+                            if self.recover(at, b';') {
+                                self.quiet_from = Some(self.pos);
+                            }
                         }
                     }
                 }
@@ -936,9 +962,9 @@ impl<'a> Driver<'a, '_> {
         }
     }
 
-    /// Where the parameters of an operation starting at `start` begin, if its `name(` could
-    /// be read.
-    fn params_start(&mut self, start: usize, body: Body) -> Option<usize> {
+    /// Where the operation starting at `start` begins after its metadata, and where its
+    /// parameters begin, if its `name(` could be read.
+    fn params_start(&mut self, start: usize, body: Body) -> Option<(usize, usize)> {
         if !matches!(body, Body::Class | Body::Interface) {
             return None;
         }
@@ -947,9 +973,8 @@ impl<'a> Driver<'a, '_> {
             let end = self.phrase_at(Rule::local_metadata, at).ok()?.1;
             at = self.trivia_end(end);
         }
-        self.phrase_at(Rule::op_preamble, at)
-            .ok()
-            .map(|(_, end)| end)
+        let end = self.phrase_at(Rule::op_preamble, at).ok()?.1;
+        Some((at, self.trivia_end(end)))
     }
 
     /// The `;` after a member; when it is missing, bison ends the member list there.
@@ -959,13 +984,16 @@ impl<'a> Driver<'a, '_> {
             self.pos = at + 1;
             return;
         }
+        self.scan_token(at);
         self.error("missing-semicolon", span, "`;' missing after definition");
         self.pos = at;
         if matches!(self.byte(at), None | Some(b'}')) {
             return;
         }
         self.syntax_error(at);
-        self.recover(at, b';');
+        if self.recover(at, b';') {
+            self.quiet_from = Some(self.pos);
+        }
     }
 
     /// Lowers a member phrase (`class_member`, `interface_member`, `data_member_item`).
@@ -1075,42 +1103,57 @@ impl<'a> Driver<'a, '_> {
         start: usize,
     ) -> Option<ast::Operation> {
         let end = self.pend(&p);
+        let mut op = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::op_preamble => op = self.preamble(c, metadata.clone(), start),
+                Rule::params => {
+                    let params = self.params(c);
+                    if let Some(op) = op.as_mut() {
+                        op.params = params;
+                    }
+                }
+                Rule::throws_clause => {
+                    let throws = self.throws(c);
+                    if let Some(op) = op.as_mut() {
+                        op.throws = throws;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut op = op?;
+        op.span = self.span(start, end);
+        Some(op)
+    }
+
+    /// An operation from its `op_preamble` (no parameters or exceptions yet).
+    fn preamble(
+        &mut self,
+        p: Pair<'a, Rule>,
+        metadata: Option<ast::Metadata>,
+        start: usize,
+    ) -> Option<ast::Operation> {
+        let end = self.pend(&p);
         let mut idempotent = false;
         let mut return_type = None;
         let mut name = None;
         let mut name_start = 0;
         let mut doc = None;
         let mut name_paren = None;
-        let mut params = Vec::new();
-        let mut throws = Vec::new();
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::op_preamble => {
-                    for part in c.into_inner() {
-                        match part.as_rule() {
-                            Rule::kw_idempotent => idempotent = true,
-                            Rule::return_type => return_type = self.return_type(part),
-                            Rule::op_name => {
-                                name_start = self.pstart(&part);
-                                name = self.op_name(part);
-                            }
-                            Rule::lparen => {
-                                let paren_end = self.pend(&part);
-                                doc = self.docs.take(self.pstart(&part), self.sources);
-                                name_paren = Some(self.span(name_start, paren_end));
-                            }
-                            _ => {}
-                        }
-                    }
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::kw_idempotent => idempotent = true,
+                Rule::return_type => return_type = self.return_type(part),
+                Rule::op_name => {
+                    name_start = self.pstart(&part);
+                    name = self.op_name(part);
                 }
-                Rule::params => {
-                    for param in c.into_inner() {
-                        if let Some(param) = self.parameter(param) {
-                            params.push(param);
-                        }
-                    }
+                Rule::lparen => {
+                    let paren_end = self.pend(&part);
+                    doc = self.docs.take(self.pstart(&part), self.sources);
+                    name_paren = Some(self.span(name_start, paren_end));
                 }
-                Rule::throws_clause => throws = self.throws(c),
                 _ => {}
             }
         }
@@ -1121,10 +1164,56 @@ impl<'a> Driver<'a, '_> {
             return_type: return_type?,
             name: name?,
             name_paren: name_paren?,
-            params,
-            throws,
+            params: Vec::new(),
+            throws: Vec::new(),
             span: self.span(start, end),
         })
+    }
+
+    fn params(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Parameter> {
+        let mut params = Vec::new();
+        for param in p.into_inner() {
+            if let Some(param) = self.parameter(param) {
+                params.push(param);
+            }
+        }
+        params
+    }
+
+    /// After a syntax error inside the parameter list of an operation starting at `start`
+    /// (metadata excluded: `at`), bison keeps the operation with the parameters read so far,
+    /// skips to the `)` and reads the throws clause.
+    fn broken_operation(
+        &mut self,
+        start: usize,
+        at: usize,
+        params_at: usize,
+        error_at: usize,
+    ) -> Option<ast::Operation> {
+        let metadata = match self.byte(start) {
+            Some(b'[') => {
+                let (p, _) = self.phrase_at(Rule::local_metadata, start).ok()?;
+                Some(self.metadata(p))
+            }
+            _ => None,
+        };
+        let (p, _) = self.phrase_at(Rule::op_preamble, at).ok()?;
+        let mut op = self.preamble(p, metadata, start)?;
+        if let Ok((p, _)) = self.phrase_at(Rule::params, params_at) {
+            op.params = self.params(p);
+        }
+        if !self.recover(error_at, b')') {
+            return Some(op);
+        }
+        let tail_at = self.trivia_end(self.pos);
+        if let Ok((p, end)) = self.phrase_at(Rule::op_tail, tail_at) {
+            self.pos = end;
+            if let Some(t) = p.into_inner().next() {
+                op.throws = self.throws(t);
+            }
+        }
+        op.span = self.span(start, self.pos);
+        Some(op)
     }
 
     fn return_type(&mut self, p: Pair<'a, Rule>) -> Option<ast::ReturnType> {
