@@ -879,8 +879,8 @@ impl<'a> Driver<'a, '_> {
         }
     }
 
-    /// The names after `extends` (interfaces) or `implements` (classes); `Object` and
-    /// `Value` are reported and dropped.
+    /// The names after `extends` (interfaces) or `implements` (classes); `Object` is
+    /// reported and dropped.
     fn base_names(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
         let mut names = Vec::new();
         for b in p.into_inner() {
