@@ -399,6 +399,23 @@ fn recovery_matches_the_reference() {
             "2: illegal input character: '\\251'",
         ],
     );
+    // A stray `}` at file level ends everything.
+    check_all(
+        "Class X;\nmodule B { struct S { int x; }\n}\n}\n}\n",
+        &["1: syntax error", "4: syntax error"],
+    );
+    // `Object` or `Value` may only end a list of bases.
+    check_all(
+        "module M {\n interface I extends Value { }\n interface J extends I, Object { }\n}\n",
+        &[
+            "2: illegal inheritance from type Value",
+            "3: illegal inheritance from type Object",
+        ],
+    );
+    check_all(
+        "module M {\n interface I extends Object, J { }\n}\n",
+        &["2: syntax error"],
+    );
     // Several independent mistakes are all reported.
     check_all(
         "module M {\n struct S { int; }\n struct T { double long; }\n const int = 1;\n}\n",

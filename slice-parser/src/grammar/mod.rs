@@ -381,6 +381,13 @@ impl<'a> Driver<'a, '_> {
                     self.pos = start + 1;
                     return (items, End::Closed(self.span(start, start + 1)));
                 }
+                Some(b'}') => {
+                    // A stray `}` at file level: bison finds no state to recover in and
+                    // stops there.
+                    self.syntax_error(start);
+                    self.aborted = true;
+                    return (items, End::Eof);
+                }
                 Some(b'[') if self.byte(start + 1) == Some(b'[') => {
                     match self.phrase(Rule::file_metadata) {
                         Ok((p, end)) => {
@@ -879,27 +886,26 @@ impl<'a> Driver<'a, '_> {
         }
     }
 
-    /// The names after `extends` (interfaces) or `implements` (classes); `Object` is
-    /// reported and dropped.
+    /// The names after `extends` (interfaces) or `implements` (classes); `Object` or
+    /// `Value` at the end is reported and dropped.
     fn base_names(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
         let mut names = Vec::new();
         for b in p.into_inner() {
-            if b.as_rule() != Rule::base_name {
-                continue;
-            }
-            let Some(inner) = b.into_inner().next() else {
-                continue;
-            };
-            match inner.as_rule() {
-                Rule::scoped_name => names.push(self.scoped(&inner)),
-                _ => {
-                    let span = self.pspan(&inner);
+            match b.as_rule() {
+                Rule::base_name => {
+                    if let Some(inner) = b.into_inner().next() {
+                        names.push(self.scoped(&inner));
+                    }
+                }
+                Rule::kw_Object | Rule::kw_Value => {
+                    let span = self.pspan(&b);
                     self.error(
                         "illegal-inheritance",
                         span,
-                        format!("illegal inheritance from type {}", inner.as_str()),
+                        format!("illegal inheritance from type {}", b.as_str()),
                     );
                 }
+                _ => {}
             }
         }
         names
