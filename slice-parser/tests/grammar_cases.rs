@@ -399,6 +399,21 @@ fn recovery_matches_the_reference() {
             "2: illegal input character: '\\251'",
         ],
     );
+    // Literals are checked when scanned: before a later syntax error, and while skipping.
+    check_all(
+        "module M {\n enum E { a = 99999999999999999999 b }\n}\n",
+        &[
+            "2: integer constant `99999999999999999999' out of range",
+            "2: syntax error",
+        ],
+    );
+    check_all(
+        "module M {\n interface I { void op(int a, string b = \"\\q\"); }\n}\n",
+        &[
+            "2: syntax error",
+            "2: warning: unknown escape sequence `\\q'",
+        ],
+    );
     // A stray `}` at file level ends everything.
     check_all(
         "Class X;\nmodule B { struct S { int x; }\n}\n}\n}\n",

@@ -274,6 +274,11 @@ impl<'a> Driver<'a, '_> {
         let mut i = at;
         loop {
             i = self.trivia_end(i);
+            // Skipped literals are still checked by the scanner.
+            if let Some(end) = self.scan_literal(i, usize::MAX) {
+                i = end;
+                continue;
+            }
             match self.byte(i) {
                 None => {
                     self.pos = i;
@@ -414,6 +419,7 @@ impl<'a> Driver<'a, '_> {
                     }
                 }
                 Err(at) => {
+                    self.prefix_literals(start, at);
                     self.syntax_error(at);
                     let in_metadata = self.byte(start) == Some(b'[')
                         && self.phrase_at(Rule::local_metadata, start).is_err();
@@ -945,25 +951,34 @@ impl<'a> Driver<'a, '_> {
                     }
                     self.end_member();
                 }
-                Err(at) => {
-                    self.syntax_error(at);
-                    match self.params_start(start, body) {
-                        Some((op_at, params_at)) if at >= params_at => {
-                            // bison: `operation_preamble error ')'`, then the throws clause.
-                            if let Some(op) = self.broken_operation(start, op_at, params_at, at) {
+                Err(at) => match self.params_start(start, body) {
+                    Some((op_at, params_at)) if at >= params_at => {
+                        // bison: `operation_preamble error ')'`: the operation and the
+                        // parameters read so far are kept, the rest up to `)` is skipped,
+                        // then come the throws clause and the `;`.
+                        let op = self.broken_operation(start, op_at, params_at);
+                        self.syntax_error(at);
+                        match op {
+                            Some(op) => {
+                                let op = self.operation_tail(op, start, at);
                                 members.push(Member::Operation(op));
                             }
-                            if !self.aborted {
-                                self.end_member();
+                            None => {
+                                self.recover(at, b')');
                             }
                         }
-                        _ => {
-                            if self.recover(at, b';') {
-                                self.quiet_from = Some(self.pos);
-                            }
+                        if !self.aborted {
+                            self.end_member();
                         }
                     }
-                }
+                    _ => {
+                        self.prefix_literals(start, at);
+                        self.syntax_error(at);
+                        if self.recover(at, b';') {
+                            self.quiet_from = Some(self.pos);
+                        }
+                    }
+                },
             }
         }
     }
@@ -1186,15 +1201,14 @@ impl<'a> Driver<'a, '_> {
         params
     }
 
-    /// After a syntax error inside the parameter list of an operation starting at `start`
-    /// (metadata excluded: `at`), bison keeps the operation with the parameters read so far,
-    /// skips to the `)` and reads the throws clause.
+    /// The operation starting at `start` (`at`: after its metadata) whose parameter list,
+    /// starting at `params_at`, has a syntax error: its preamble and the parameters before
+    /// the error.
     fn broken_operation(
         &mut self,
         start: usize,
         at: usize,
         params_at: usize,
-        error_at: usize,
     ) -> Option<ast::Operation> {
         let metadata = match self.byte(start) {
             Some(b'[') => {
@@ -1208,18 +1222,75 @@ impl<'a> Driver<'a, '_> {
         if let Ok((p, _)) = self.phrase_at(Rule::params, params_at) {
             op.params = self.params(p);
         }
-        if !self.recover(error_at, b')') {
-            return Some(op);
-        }
-        let tail_at = self.trivia_end(self.pos);
-        if let Ok((p, end)) = self.phrase_at(Rule::op_tail, tail_at) {
-            self.pos = end;
-            if let Some(t) = p.into_inner().next() {
-                op.throws = self.throws(t);
+        Some(op)
+    }
+
+    /// After a syntax error at `error_at` in the parameters of `op`: skips to the `)` and
+    /// reads the throws clause.
+    fn operation_tail(
+        &mut self,
+        mut op: ast::Operation,
+        start: usize,
+        error_at: usize,
+    ) -> ast::Operation {
+        if self.recover(error_at, b')') {
+            let tail_at = self.trivia_end(self.pos);
+            if let Ok((p, end)) = self.phrase_at(Rule::op_tail, tail_at) {
+                self.pos = end;
+                if let Some(t) = p.into_inner().next() {
+                    op.throws = self.throws(t);
+                }
             }
         }
         op.span = self.span(start, self.pos);
-        Some(op)
+        op
+    }
+
+    /// The reference scanner checks literals as it reads them: those before the point where
+    /// a phrase failed were reported before its syntax error.
+    fn prefix_literals(&mut self, start: usize, at: usize) {
+        let mut i = start;
+        loop {
+            i = self.trivia_end(i);
+            if i >= at {
+                return;
+            }
+            i = match self.scan_literal(i, at) {
+                Some(end) => end,
+                None => self.token_end(i).max(i + 1),
+            };
+        }
+    }
+
+    /// Decodes the literal token at `i` if there is one ending by `limit`, reporting its
+    /// problems as the reference scanner does; returns its end.
+    fn scan_literal(&mut self, i: usize, limit: usize) -> Option<usize> {
+        let (p, end) = match self.byte(i)? {
+            b'"' => self.phrase_at(Rule::string_lit, i).ok()?,
+            b'0'..=b'9' | b'.' | b'+' | b'-' => self
+                .phrase_at(Rule::floating, i)
+                .or_else(|_| self.phrase_at(Rule::integer, i))
+                .ok()?,
+            _ => return None,
+        };
+        if end > limit {
+            return None;
+        }
+        match p.as_rule() {
+            Rule::string_lit => {
+                self.string_literal(&p);
+            }
+            Rule::integer => {
+                self.int_literal(&p);
+            }
+            _ => {
+                if let (_, Some(problem)) = literal::floating(p.as_str()) {
+                    let span = self.pspan(&p);
+                    self.report(span, problem);
+                }
+            }
+        }
+        Some(end)
     }
 
     fn return_type(&mut self, p: Pair<'a, Rule>) -> Option<ast::ReturnType> {
