@@ -1030,3 +1030,89 @@ fn never_panics_on_mangled_input() {
         }
     }
 }
+
+/// Where each doc comment goes, as slice2cpp 3.7.8 shows it in the header it generates for
+/// this file (comments are hoisted to the start of their line, the last one seen wins, and
+/// an entity created later on the line takes it: here the enum takes `e2doc` and `op1`
+/// takes `xdoc`; the module `N` takes `orphan`).
+#[test]
+fn doc_comments_match_slice2cpp() {
+    let src = "/** M1 */\nmodule M\n{\n    /** A1 */ /** A2 */\n    struct A\n    {\n        \
+               int a; /** after-a */\n        int b;\n        /** before-c */ int c;\n    }\n    \
+               /** E1 */\n    enum E { e1, /** e2doc */ e2 = 3, e3 }\n    /** S1 */ sequence<int>\n    \
+               /** S2 */ Ints;\n    /** I1 */\n    interface I\n    {\n        \
+               /** op1 */ void op1(int x, /** xdoc */\n            int y);\n        \
+               /** op2 */\n        int op2();\n    }\n    /** C1 */\n    const int K = 3;\n    \
+               /** orphan */\n}\nmodule N\n{\n    struct B { int z; }\n}\n";
+    let (file, diags) = parse_str(src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let mut out = Vec::new();
+    docs_of(&file.items, &mut out);
+    assert_eq!(
+        out,
+        [
+            "M=M1",
+            "A=A2",
+            "a=after-a",
+            "b=",
+            "c=before-c",
+            "E=e2doc",
+            "e1=",
+            "e2=",
+            "e3=",
+            "Ints=S2",
+            "I=I1",
+            "op1=xdoc",
+            "x=",
+            "y=",
+            "op2=op2",
+            "K=C1",
+            "N=orphan",
+            "B=",
+            "z=",
+        ]
+    );
+}
+
+fn docs_of(items: &[ast::Item], out: &mut Vec<String>) {
+    fn o(d: &Option<ast::DocComment>) -> String {
+        d.as_ref().map(|d| d.overview.clone()).unwrap_or_default()
+    }
+    for item in items {
+        let ast::Item::Definition(d) = item else {
+            continue;
+        };
+        let name = match &d.kind {
+            ast::DefinitionKind::Module(m) => &m.name.name,
+            ast::DefinitionKind::Struct(s) => &s.name.name,
+            ast::DefinitionKind::Enum(e) => &e.name.name,
+            ast::DefinitionKind::Interface(i) => &i.name.name,
+            ast::DefinitionKind::Sequence(s) => &s.name.name,
+            ast::DefinitionKind::Const(c) => &c.name.name,
+            _ => "?",
+        };
+        out.push(format!("{name}={}", o(&d.doc)));
+        match &d.kind {
+            ast::DefinitionKind::Module(m) => docs_of(&m.items, out),
+            ast::DefinitionKind::Struct(s) => {
+                for m in &s.members {
+                    out.push(format!("{}={}", m.name.name, o(&m.doc)));
+                }
+            }
+            ast::DefinitionKind::Enum(e) => {
+                for m in &e.enumerators {
+                    out.push(format!("{}={}", m.name.name, o(&m.doc)));
+                }
+            }
+            ast::DefinitionKind::Interface(i) => {
+                for op in &i.operations {
+                    out.push(format!("{}={}", op.name.name, o(&op.doc)));
+                    for p in &op.params {
+                        out.push(format!("{}={}", p.name.name, o(&p.doc)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
