@@ -1116,3 +1116,45 @@ fn docs_of(items: &[ast::Item], out: &mut Vec<String>) {
         }
     }
 }
+
+/// Tag parsing as slice2cpp 3.7.8 renders it: blank lines kept in the overview, dropped
+/// inside a tag; tags without their text, and lines after `@see`, are miscellaneous.
+#[test]
+fn doc_comment_tags_match_slice2cpp() {
+    let raw = "*\n     * First line.\n     *\n     *\n     * After two blank lines.\n     \
+               * @param a  The a. More\n     *\n     *   text after blank.\n     * @param\n     \
+               * @param b\n     * @return\n     * @deprecated\n     * @see Other\n     \
+               * with more\n     * @since 3.7\n     * continued misc\n     * @throws E   why\n     \
+               * @exception F because\n     ";
+    let d = grammar::parse_doc_comment(raw);
+    assert_eq!(d.overview, "First line.\n\n\nAfter two blank lines.");
+    assert_eq!(
+        d.params,
+        [(
+            "a".to_string(),
+            "The a. More\ntext after blank.".to_string()
+        )]
+    );
+    assert_eq!(
+        d.throws,
+        [
+            ("E".to_string(), "why".to_string()),
+            ("F".to_string(), "because".to_string())
+        ]
+    );
+    assert_eq!(d.see, ["Other"]);
+    assert_eq!(d.returns, None);
+    assert_eq!(d.deprecated, None);
+    assert_eq!(
+        d.misc,
+        [
+            "@param",
+            "@param b",
+            "@return",
+            "@deprecated",
+            "with more",
+            "@since 3.7",
+            "continued misc"
+        ]
+    );
+}
