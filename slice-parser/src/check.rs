@@ -51,6 +51,8 @@ pub(crate) struct FileCtx {
     pub(crate) suppress_deprecated: bool,
     /// `suppress-warning:invalid-metadata`.
     pub(crate) suppress_invalid_metadata: bool,
+    /// Unknown `suppress-warning` categories (warned about again after a successful check).
+    pub(crate) bad_categories: Vec<String>,
 }
 
 /// The checker's state during the walk.
@@ -85,9 +87,10 @@ pub fn check(
 ) -> Option<Model> {
     let mut checker = Checker::new(sources, main, options, diags);
     checker.walk_items(&file.items, symbols::UNIT);
-    if checker.errors > 0 {
+    if checker.errors > 0 || checker.diags.has_errors() {
         return None;
     }
+    checker.rewarn_bad_categories();
     Some(checker.lower())
 }
 
@@ -171,6 +174,7 @@ impl<'a> Checker<'a> {
         ctx.suppress_all = false;
         ctx.suppress_deprecated = false;
         ctx.suppress_invalid_metadata = false;
+        ctx.bad_categories.clear();
         let Some(value) = ctx
             .metadata
             .iter()
@@ -195,17 +199,37 @@ impl<'a> Checker<'a> {
                 other => bad.push(other.to_string()),
             }
         }
+        ctx.bad_categories.clone_from(&bad);
         if self.suppressed(file, Category::InvalidMetadata) {
             return;
         }
         for b in bad {
-            // slice2py 3.7.8 prints this warning twice, without file or line.
-            for _ in 0..2 {
-                self.diags.push(Diagnostic::global(
-                    Severity::Warning,
-                    "suppress-warning-category",
-                    format!("invalid category `{b}' in file metadata suppress-warning"),
-                ));
+            self.bad_category_warning(&b);
+        }
+    }
+
+    /// slice2py prints this warning without file or line.
+    fn bad_category_warning(&mut self, category: &str) {
+        self.diags.push(Diagnostic::global(
+            Severity::Warning,
+            "suppress-warning-category",
+            format!("invalid category `{category}' in file metadata suppress-warning"),
+        ));
+    }
+
+    /// slice2py re-reads every file's metadata once more after a successful parse (when its
+    /// generator validates metadata), so each unknown category is reported a second time,
+    /// after everything else.
+    fn rewarn_bad_categories(&mut self) {
+        let mut files: Vec<FileId> = self.files.keys().copied().collect();
+        files.sort();
+        for f in files {
+            if self.suppressed(f, Category::InvalidMetadata) {
+                continue;
+            }
+            let bad = self.files.get(&f).map(|c| c.bad_categories.clone());
+            for b in bad.unwrap_or_default() {
+                self.bad_category_warning(&b);
             }
         }
     }
@@ -220,6 +244,42 @@ impl<'a> Checker<'a> {
         self.files
             .get(&file)
             .is_some_and(|c| c.metadata.iter().any(|m| m == directive))
+    }
+
+    /// The first token after `span` in its file (comments and blanks skipped): where the
+    /// reference reports checks that run once it has read one token of look-ahead.
+    pub(crate) fn next_token(&self, span: Span) -> Span {
+        let text = self.sources.file(span.file).text.as_bytes();
+        let mut i = span.end as usize;
+        while i < text.len() {
+            match (text[i], text.get(i + 1)) {
+                (b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c, _) => i += 1,
+                (b'/', Some(b'/')) => {
+                    while i < text.len() && text[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                (b'/', Some(b'*')) => {
+                    i += 2;
+                    while i + 1 < text.len() && !(text[i] == b'*' && text[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i = (i + 2).min(text.len());
+                }
+                _ => break,
+            }
+        }
+        let at = i.min(text.len()) as u32;
+        Span::new(span.file, at, (at + 1).min(text.len() as u32).max(at))
+    }
+
+    /// The last byte of a span (e.g. the `)` closing `optional(...)`).
+    pub(crate) fn last_byte(span: Span) -> Span {
+        Span::new(
+            span.file,
+            span.end.saturating_sub(1).max(span.start),
+            span.end,
+        )
     }
 
     /// "FILE:LINE" of a span, as the reference prints it inside messages.

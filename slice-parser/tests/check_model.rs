@@ -246,6 +246,10 @@ fn defaults_doc_and_metadata() {
     assert_eq!(s.members[0].default, Some(ConstValue::Enumerator(color, 1)));
     assert_eq!(s.members[1].default, Some(ConstValue::Float(1.0)));
     assert_eq!(s.members[2].default, Some(ConstValue::Int(255)));
-    assert!(s.members[2].info.doc.as_ref().is_some_and(|d| d.overview.contains("Alpha.")));
+    assert!(s.members[2]
+        .info
+        .doc
+        .as_ref()
+        .is_some_and(|d| d.overview.contains("Alpha.")));
     assert!(s.members[0].info.doc.is_none());
 }

@@ -301,7 +301,7 @@ impl Checker<'_> {
         ignore_undefined: bool,
     ) -> Vec<Ty> {
         if let Some(rest) = sc.strip_prefix("::") {
-            return self.lookup_type_no_builtin(UNIT, rest, given, span, ignore_undefined);
+            return self.lookup_type_no_builtin(UNIT, rest, rest, span, ignore_undefined);
         }
         let full = format!("{}{}", self.this_scope(cont), sc);
         let matches = self.find_contents(&full);
@@ -355,7 +355,7 @@ impl Checker<'_> {
                 return Vec::new();
             }
         }
-        if !(type_error && !results.is_empty()) {
+        if !type_error || results.is_empty() {
             for e in errors {
                 let code = if e.ends_with("is not a type") {
                     "not-a-type"

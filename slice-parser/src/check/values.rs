@@ -414,7 +414,8 @@ impl Checker<'_> {
 
     /// `class C(id)`: returns the compact id to register (negative: none).
     pub(crate) fn eval_compact_id(&mut self, cont: EntId, id: &IntOrName) -> TagOutcome {
-        let span = id.span();
+        // Reported once the closing `)` is read.
+        let span = self.next_token(id.span());
         let value: i64 = match id {
             IntOrName::Int(i) => {
                 if i.value < 0 {

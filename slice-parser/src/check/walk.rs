@@ -66,13 +66,16 @@ impl Checker<'_> {
             DefinitionKind::Struct(s) => self.walk_struct(s, cont, def),
             DefinitionKind::Enum(e) => self.walk_enum(e, cont, def),
             DefinitionKind::Sequence(s) => {
-                let elem = self.resolve_type(cont, &s.element, s.element.span)?;
+                let at = self.next_token(s.element.span);
+                let elem = self.resolve_type(cont, &s.element, at)?;
                 self.check_ident(&s.name);
                 self.create_sequence(cont, s, elem)
             }
             DefinitionKind::Dictionary(d) => {
-                let key = self.resolve_type(cont, &d.key, d.key.span)?;
-                let value = self.resolve_type(cont, &d.value, d.value.span)?;
+                let at = self.next_token(d.key.span);
+                let key = self.resolve_type(cont, &d.key, at)?;
+                let at = self.next_token(d.value.span);
+                let value = self.resolve_type(cont, &d.value, at)?;
                 self.check_ident(&d.name);
                 self.create_dictionary(cont, d, key, value)
             }
@@ -507,7 +510,8 @@ impl Checker<'_> {
         let span = c.braces.open;
         let mut bases = Vec::new();
         if let Some(b) = &c.extends {
-            if let Some(d) = self.resolve_base(cont, b, false, span) {
+            // `extends NAME` is reduced as soon as the name is read.
+            if let Some(d) = self.resolve_base(cont, b, false, b.span) {
                 bases.push(d);
             }
         }
@@ -555,15 +559,17 @@ impl Checker<'_> {
         def: &ast::Definition,
     ) -> Option<EntId> {
         self.check_ident(&e.name);
-        let span = e.braces.open;
+        // With `extends NAME` the exception is created as soon as the name is read; without,
+        // once the `{` shows it is not a forward declaration.
+        let span = e.extends.as_ref().map_or(e.braces.open, |b| b.span);
         let mut base = None;
         if let Some(b) = &e.extends {
             self.check_scoped(b);
-            base = self.lookup_exception(cont, &b.text, span);
-            self.check_introduced(cont, &b.text, None, span);
+            base = self.lookup_exception(cont, &b.text, b.span);
+            self.check_introduced(cont, &b.text, None, b.span);
         }
         let created = self.create_simple(cont, &e.name, "exception", "exception", span, e.local);
-        let created = created.map(|_| ()).and_then(|()| {
+        let created = created.map(|()| {
             if !e.local {
                 if let Some(b) = base {
                     if self.ents[b].local {
@@ -575,13 +581,13 @@ impl Checker<'_> {
                     }
                 }
             }
-            Some(self.add_ent(
+            self.add_ent(
                 cont,
                 &e.name.name,
                 Kind::Exception { base },
                 e.name.span,
                 e.local,
-            ))
+            )
         });
         if let Some(id) = created {
             self.check_introduced(cont, &e.name.name, Some(id), span);
@@ -952,6 +958,8 @@ impl Checker<'_> {
                 Some(ty)
             }
             TypeRefKind::Proxy(n) => {
+                // `NAME *` is reduced as soon as the `*` is read.
+                let span = Self::last_byte(tr.span);
                 self.check_scoped(n);
                 let ty = self.lookup_type(cont, &n.text, span)?;
                 let Ty::Decl(d) = ty else {
@@ -1001,13 +1009,13 @@ impl Checker<'_> {
     fn walk_data_member(&mut self, dm: &ast::DataMember, owner: Option<EntId>, cur: EntId) {
         let mut tag = None;
         if let Some(opt) = &dm.optional {
-            match self.eval_tag(cur, &opt.tag, opt.span) {
+            match self.eval_tag(cur, &opt.tag, Self::last_byte(opt.span)) {
                 TagOutcome::Abort => return,
                 TagOutcome::Tag(t) => tag = t,
             }
         }
         self.check_ident(&dm.name);
-        let Some(ty) = self.resolve_type(cur, &dm.ty, dm.after_name) else {
+        let Some(ty) = self.resolve_type(cur, &dm.ty, dm.name.span) else {
             return;
         };
         let init = dm.default.as_ref().map(|d| self.eval_init(cur, d));
@@ -1105,12 +1113,10 @@ impl Checker<'_> {
             }
         }
         match &owner_kind {
-            Kind::Struct => {
-                if ty == Ty::Named(owner) {
-                    let msg = format!("struct `{}' cannot contain itself", self.ents[owner].name);
-                    self.error("struct-contains-itself", span, msg);
-                    return None;
-                }
+            Kind::Struct if ty == Ty::Named(owner) => {
+                let msg = format!("struct `{}' cannot contain itself", self.ents[owner].name);
+                self.error("struct-contains-itself", span, msg);
+                return None;
             }
             Kind::Exception { .. } => {
                 for b in self.exception_bases(owner) {
@@ -1138,10 +1144,8 @@ impl Checker<'_> {
                     }
                 }
             }
-            Kind::ClassDef { .. } => {
-                if !self.check_base_members(owner, n, "data member", span) {
-                    return None;
-                }
+            Kind::ClassDef { .. } if !self.check_base_members(owner, n, "data member", span) => {
+                return None;
             }
             _ => {}
         }
@@ -1231,7 +1235,7 @@ impl Checker<'_> {
         let mut ret_tag = None;
         if let ast::ReturnType::Type { optional, ty } = &op.return_type {
             if let Some(opt) = optional {
-                match self.eval_tag(cur, &opt.tag, opt.span) {
+                match self.eval_tag(cur, &opt.tag, Self::last_byte(opt.span)) {
                     TagOutcome::Abort => return,
                     TagOutcome::Tag(t) => ret_tag = t,
                 }
@@ -1257,7 +1261,7 @@ impl Checker<'_> {
         for p in &op.params {
             let mut tag = None;
             if let Some(opt) = &p.optional {
-                match self.eval_tag(pcur, &opt.tag, opt.span) {
+                match self.eval_tag(pcur, &opt.tag, Self::last_byte(opt.span)) {
                     TagOutcome::Abort => return,
                     TagOutcome::Tag(t) => tag = t,
                 }

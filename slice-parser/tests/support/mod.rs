@@ -2,6 +2,8 @@
 //! diagnostics.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod corpus;
+
 use slice_parser::diagnostics::Location;
 use slice_parser::{Diagnostic, Severity, SourceMap};
 use std::path::{Path, PathBuf};
