@@ -840,6 +840,8 @@ fn differential_definitions() {
         "module M { exception E {}; interface I { void op() throws E, E, E; }; };",
         "module M { exception E {}; exception F {}; interface I { void op() throws E, F, E, F; }; };",
         "module M { interface I { void op() throws Nope; }; };",
+        "module M { interface I { void op() throws Nope, Nope; }; };",
+        "module M { interface I { void op() throws Nope::X, Nope::X; }; };",
         "module M { interface I { void op() throws I; }; };",
         "module M { interface I { void op(out int a, int b, out int c, int d); }; };",
         "module M { interface I { void op(Nope a, int b); }; };",

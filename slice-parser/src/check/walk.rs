@@ -1286,9 +1286,17 @@ impl Checker<'_> {
             self.check_scoped(t);
             last_span = t.span;
             let e = self.lookup_exception(cur, &t.text, t.span);
-            self.check_introduced(cur, &t.text, e, t.span);
-            if let Some(e) = e {
-                throws.push(e);
+            match e {
+                Some(e) => {
+                    self.check_introduced(cur, &t.text, Some(e), t.span);
+                    throws.push(e);
+                }
+                None => {
+                    // The reference stands a fresh placeholder exception in for a name that
+                    // does not resolve, so the same bad name twice "changes meaning".
+                    let dummy = self.add_dummy(cur, Kind::Exception { base: None }, t.span, false);
+                    self.check_introduced(cur, &t.text, Some(dummy), t.span);
+                }
             }
         }
         if let Some(o) = created {
