@@ -453,7 +453,10 @@ fn errors_in_included_files_note_the_include_chain() {
     let d: Vec<_> = diags.iter().collect();
     assert_eq!(d.len(), 1);
     let root = dir.path().display().to_string();
-    assert_eq!(brief(d[0], &sources), format!("{root}/b.ice:3: #error deep"));
+    assert_eq!(
+        brief(d[0], &sources),
+        format!("{root}/b.ice:3: #error deep")
+    );
     assert_eq!(
         d[0].notes,
         [
