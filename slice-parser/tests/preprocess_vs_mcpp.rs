@@ -1,13 +1,13 @@
 //! Differential test: for each input, the preprocessor's verdict equals mcpp's as run by the
 //! real `slice2py` (which must be installed): the same first error (line and message), or no
-//! error on both sides.
+//! error on both sides and then the same tokens in the `-E` output.
 
 mod support;
 
-use slice_parser::preprocess;
+use slice_parser::preprocess::{self, output};
 use slice_parser::{Diagnostics, Options, SourceMap};
 use std::process::Command;
-use support::TempDir;
+use support::{preprocessed_tokens, TempDir};
 
 /// mcpp's first error in slice2py's stderr: (line, message without `error: `).
 fn mcpp_first_error(stderr: &str) -> Option<(u32, String)> {
@@ -20,19 +20,17 @@ fn mcpp_first_error(stderr: &str) -> Option<(u32, String)> {
     })
 }
 
-fn ours_first_error(dir: &TempDir) -> Option<(u32, String)> {
+/// Our first error, and the `-E` text when there is none.
+fn ours(dir: &TempDir) -> (Option<(u32, String)>, String) {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let opts = Options {
         include_dirs: vec![dir.path().join("inc")],
         ..Options::default()
     };
-    let _ = preprocess::preprocess(
-        &dir.path().join("main.ice"),
-        &opts,
-        &mut sources,
-        &mut diags,
-    );
+    let main = dir.path().join("main.ice");
+    let pp = preprocess::preprocess(&main, &opts, &mut sources, &mut diags);
+    let text = pp.map_or_else(String::new, |pp| output::expanded_text(&pp, &sources));
     let first = diags.iter().find(|d| d.is_error()).map(|d| {
         let s = d.span().expect("preprocessor errors have a span");
         (
@@ -40,7 +38,7 @@ fn ours_first_error(dir: &TempDir) -> Option<(u32, String)> {
             d.message.clone(),
         )
     });
-    first
+    (first, text)
 }
 
 const CASES: &[&str] = &[
@@ -134,6 +132,7 @@ fn preprocessor_verdicts_match_mcpp() {
     );
     let mut mismatches = Vec::new();
     let mut rejected = 0;
+    let mut compared = 0;
     for case in CASES {
         let dir = TempDir::new();
         dir.write("main.ice", case);
@@ -156,13 +155,28 @@ fn preprocessor_verdicts_match_mcpp() {
             .output()
             .expect("run slice2py");
         let want = mcpp_first_error(&String::from_utf8_lossy(&theirs.stderr));
-        let got = ours_first_error(&dir);
+        let (got, text) = ours(&dir);
         rejected += usize::from(want.is_some());
         if want != got {
             mismatches.push(format!("{case:?}\n  mcpp: {want:?}\n  ours: {got:?}"));
+        } else if want.is_none() {
+            let e = Command::new("slice2py")
+                .args(["-Iinc", "-E", "main.ice"])
+                .current_dir(dir.path())
+                .output()
+                .expect("run slice2py -E");
+            let (a, b) = (
+                preprocessed_tokens(&text),
+                preprocessed_tokens(&String::from_utf8_lossy(&e.stdout)),
+            );
+            compared += usize::from(!b.is_empty());
+            if a != b {
+                mismatches.push(format!("{case:?} -E\n  mcpp: {b}\n  ours: {a}"));
+            }
         }
     }
     assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
     // Guards the harness itself: mcpp's messages were recognised.
     assert!(rejected > 40, "only {rejected} cases rejected by mcpp");
+    assert!(compared > 20, "only {compared} -E outputs compared");
 }
