@@ -164,15 +164,15 @@ fn driver_errors() {
         ),
     ];
     for (args, want) in cases {
-        let o = run(slicec().args(args), &dir.path());
+        let o = run(slicec().args(args), dir.path());
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert_eq!(stderr(&o), want, "{args:?}");
     }
-    let bogus = run(slicec().args(["--bogus", "ok.ice"]), &dir.path());
+    let bogus = run(slicec().args(["--bogus", "ok.ice"]), dir.path());
     assert_eq!(bogus.status.code(), Some(1));
     // Uppercase suffixes are accepted, like slice2py does.
     dir.write("UP.ICE", "module M { const int A = 1; }\n");
-    let up = run(slicec().args(["--validate", "UP.ICE"]), &dir.path());
+    let up = run(slicec().args(["--validate", "UP.ICE"]), dir.path());
     assert_eq!(up.status.code(), Some(0), "{}", stderr(&up));
 }
 
@@ -219,7 +219,7 @@ fn defines_attached_or_separate_and_undefines_in_order() {
     );
     let ok = run(
         slicec().args(["--validate", "-DA", "-D", "B=7", "-DC", "-UC", "d.ice"]),
-        &dir.path(),
+        dir.path(),
     );
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     let bad = run(
@@ -232,7 +232,7 @@ fn defines_attached_or_separate_and_undefines_in_order() {
             "-DC",
             "d.ice",
         ]),
-        &dir.path(),
+        dir.path(),
     );
     assert_eq!(bad.status.code(), Some(1));
     assert_eq!(stderr(&bad), "d.ice:8:1: error: #error C\n");
@@ -326,8 +326,8 @@ fn depend_matches_slice2py_on_include_trees() {
     ];
     for args in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let want = slice2py_depend(&args, &dir.path());
-        let ours = run(slicec().arg("--depend").args(&args), &dir.path());
+        let want = slice2py_depend(&args, dir.path());
+        let ours = run(slicec().arg("--depend").args(&args), dir.path());
         assert_eq!(ours.status.code(), Some(0), "{args:?}: {}", stderr(&ours));
         assert_eq!(stdout(&ours), want, "{args:?}");
     }
@@ -337,20 +337,20 @@ fn depend_matches_slice2py_on_include_trees() {
         slicec()
             .args(["--depend", "-Iinc", "main.ice", "--depend-file"])
             .arg(&out),
-        &dir.path(),
+        dir.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(&out).expect("deps file"),
-        slice2py_depend(&["-Iinc", "main.ice"], &dir.path())
+        slice2py_depend(&["-Iinc", "main.ice"], dir.path())
     );
     let xml = run(
         slicec().args(["--depend-xml", "-Iinc", "main.ice"]),
-        &dir.path(),
+        dir.path(),
     );
     let theirs = run(
         slice2py().args(["--depend-xml", "-Iinc", "main.ice"]),
-        &dir.path(),
+        dir.path(),
     );
     assert_eq!(stdout(&xml), stdout(&theirs));
 }
@@ -377,7 +377,7 @@ fn code_generation_says_it_is_not_implemented_yet() {
     std::fs::create_dir_all(dir.path().join("out")).expect("out dir");
     let ok = run(
         slicec().args(["--output-dir", "out", "--impl", "ok.ice"]),
-        &dir.path(),
+        dir.path(),
     );
     assert_eq!(ok.status.code(), Some(2));
     assert_eq!(
@@ -387,7 +387,7 @@ fn code_generation_says_it_is_not_implemented_yet() {
     // Errors in the input still come first, with exit status 1.
     let bad = run(
         slicec().args(["--diagnostic-format=short", "bad.ice"]),
-        &dir.path(),
+        dir.path(),
     );
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).starts_with("bad.ice:1:"), "{}", stderr(&bad));
@@ -401,22 +401,7 @@ fn ice_distribution_preprocesses_and_depends_like_slice2py() {
         root.join("Ice").is_dir(),
         "{ICE_SLICE_DIR} is missing (zeroc-ice-slice)"
     );
-    let mut files: Vec<PathBuf> = Vec::new();
-    for d in std::fs::read_dir(root)
-        .expect("ice slice dir")
-        .filter_map(Result::ok)
-    {
-        if let Ok(entries) = std::fs::read_dir(d.path()) {
-            files.extend(
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "ice")),
-            );
-        }
-    }
-    files.sort();
-    assert!(files.len() >= 60);
+    let files = support::corpus::ice_distribution_files();
     let include = format!("-I{ICE_SLICE_DIR}");
     let mut mismatches = Vec::new();
     for f in &files {
