@@ -471,10 +471,10 @@ impl<'a> Driver<'a, '_> {
                 self.bad_forward_decl(first);
                 return None;
             }
-            Rule::enum_def => {
-                let kind = self.enumeration(first);
+            Rule::enum_head => {
+                let kind = self.enumeration(first)?;
                 self.optional_semicolon();
-                kind?
+                kind
             }
             Rule::sequence_def => self.sequence(first),
             Rule::dictionary_def => self.dictionary(first),
@@ -743,7 +743,9 @@ impl<'a> Driver<'a, '_> {
                 Rule::class_id => {
                     for part in c.into_inner() {
                         match part.as_rule() {
-                            Rule::def_name => name = Some(self.def_name(&part, "class name")),
+                            Rule::def_name | Rule::compact_name => {
+                                name = Some(self.def_name(&part, "class name"))
+                            }
                             Rule::int_or_name => compact_id = self.int_or_name(part),
                             _ => {}
                         }
@@ -1193,7 +1195,7 @@ impl<'a> Driver<'a, '_> {
 
     fn params(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Parameter> {
         let mut params = Vec::new();
-        for param in p.into_inner() {
+        for param in p.into_inner().filter(|c| c.as_rule() == Rule::param) {
             if let Some(param) = self.parameter(param) {
                 params.push(param);
             }
@@ -1478,6 +1480,9 @@ impl<'a> Driver<'a, '_> {
         self.expect_semicolon(what);
     }
 
+    /// An enum: its head (up to `{`) was parsed; reads the enumerators one by one up to
+    /// the `}`. After a syntax error the enum is dropped and bison's recovery (to the next
+    /// `;`) happens in the enclosing definition list.
     fn enumeration(
         &mut self,
         p: Pair<'a, Rule>,
@@ -1485,9 +1490,7 @@ impl<'a> Driver<'a, '_> {
         let mut local = false;
         let mut name = None;
         let mut open = None;
-        let mut close = None;
         let mut doc = None;
-        let mut enumerators = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::kw_local => local = true,
@@ -1496,12 +1499,46 @@ impl<'a> Driver<'a, '_> {
                     doc = self.docs.take(self.pstart(&c), self.sources);
                     open = Some(self.pspan(&c));
                 }
-                Rule::enumerator_list => enumerators = self.enumerators(c),
-                Rule::rbrace => close = Some(self.pspan(&c)),
                 _ => {}
             }
         }
-        let (open, close) = (open?, close?);
+        let open = open?;
+        let mut enumerators = Vec::new();
+        let close = loop {
+            self.skip();
+            let start = self.pos;
+            let mut parsed = None;
+            if !matches!(self.byte(start), Some(b',' | b'}')) {
+                match self.phrase(Rule::enumerator) {
+                    Ok((p, end)) => {
+                        self.pos = end;
+                        parsed = Some(p);
+                    }
+                    Err(at) => {
+                        self.prefix_literals(start, at);
+                        self.enum_error(at);
+                        return None;
+                    }
+                }
+            }
+            let (at, after) = self.next_token(self.pos);
+            if let Some(p) = parsed {
+                if let Some(e) = self.enumerator(p, at, after) {
+                    enumerators.push(e);
+                }
+            }
+            match self.byte(at) {
+                Some(b',') => self.pos = at + 1,
+                Some(b'}') => {
+                    self.pos = at + 1;
+                    break after;
+                }
+                _ => {
+                    self.enum_error(at);
+                    return None;
+                }
+            }
+        };
         let Some(name) = name else {
             self.error("missing-name", close, "missing enumeration name");
             return None;
@@ -1515,47 +1552,50 @@ impl<'a> Driver<'a, '_> {
         Some((ast::DefinitionKind::Enum(e), doc))
     }
 
-    fn enumerators(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Enumerator> {
-        let items: Vec<Pair<'a, Rule>> = p.into_inner().collect();
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if item.as_rule() != Rule::enumerator {
-                continue;
-            }
-            let mut name = None;
-            let mut value = None;
-            for c in item.clone().into_inner() {
-                match c.as_rule() {
-                    Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
-                    Rule::int_or_name => value = self.int_or_name(c),
-                    _ => {}
-                }
-            }
-            let Some(name) = name else { continue };
-            // Value checks are reported at the value, or else at the `,` or `}` after.
-            let (trigger, after) = match &value {
-                Some(v) => {
-                    let start = item
-                        .clone()
-                        .into_inner()
-                        .find(|c| c.as_rule() == Rule::int_or_name)
-                        .map_or(self.pstart(item), |c| self.pstart(&c));
-                    (start, v.span())
-                }
-                None => match items.get(i + 1) {
-                    Some(next) => (self.pstart(next), self.pspan(next)),
-                    None => self.next_token(self.pend(item)),
-                },
-            };
-            let doc = self.docs.take(trigger, self.sources);
-            out.push(ast::Enumerator {
-                doc,
-                name,
-                value,
-                after,
-            });
+    /// A syntax error in an enum body: bison recovers in the enclosing definition list.
+    fn enum_error(&mut self, at: usize) {
+        self.syntax_error(at);
+        if self.byte(at).is_none() {
+            self.aborted = true;
+        } else {
+            self.recover(at, b';');
         }
-        out
+    }
+
+    /// One enumerator; `after_at`/`after` is the token after it (`,` or `}`, or whatever
+    /// stands there).
+    fn enumerator(
+        &mut self,
+        p: Pair<'a, Rule>,
+        after_at: usize,
+        after: Span,
+    ) -> Option<ast::Enumerator> {
+        let mut name = None;
+        let mut value = None;
+        let mut value_at = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
+                Rule::int_or_name => {
+                    value_at = Some(self.pstart(&c));
+                    value = self.int_or_name(c);
+                }
+                _ => {}
+            }
+        }
+        let name = name?;
+        // Value checks are reported at the value, or else at the `,` or `}` after it.
+        let (trigger, after) = match &value {
+            Some(v) => (value_at.unwrap_or(after_at), v.span()),
+            None => (after_at, after),
+        };
+        let doc = self.docs.take(trigger, self.sources);
+        Some(ast::Enumerator {
+            doc,
+            name,
+            value,
+            after,
+        })
     }
 
     fn sequence(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
