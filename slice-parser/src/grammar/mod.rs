@@ -26,6 +26,7 @@ use crate::preprocess::Preprocessed;
 use crate::source::{SourceMap, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
+use std::collections::HashSet;
 
 pub use doc::parse as parse_doc_comment;
 
@@ -57,6 +58,8 @@ pub fn parse(pp: &Preprocessed, sources: &SourceMap, diags: &mut Diagnostics) ->
         pos: 0,
         base: 0,
         aborted: false,
+        defined: HashSet::new(),
+        silent_error: false,
         quiet_from: None,
         last_illegal: None,
     };
@@ -104,6 +107,10 @@ struct Driver<'a, 'd> {
     base: usize,
     /// Set when bison would have given up (end of input during error recovery).
     aborted: bool,
+    /// Every name defined so far, lower-cased (see [`Driver::certainly_undefined`]).
+    defined: HashSet<String>,
+    /// Set by the lowering of a member whose type cannot resolve (bison's `YYERROR`).
+    silent_error: bool,
     /// Where the last recovery inside a body ended (see [`Driver::syntax_error`]).
     quiet_from: Option<usize>,
     /// The last non-ASCII byte reported as an illegal input character.
@@ -169,7 +176,7 @@ impl<'a> Driver<'a, '_> {
             b'[' if b.get(j) == Some(&b'[') => j + 1,
             b']' if b.get(j) == Some(&b']') => j + 1,
             b'\\' | b':' | b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
-                while j < b.len() && (is_word(b[j]) || b[j] == b':') {
+                while j < b.len() && (is_word(b[j]) || b[j] == b':' || b[j] == b'\\') {
                     j += 1;
                 }
                 j
@@ -420,6 +427,7 @@ impl<'a> Driver<'a, '_> {
                 }
                 Err(at) => {
                     self.prefix_literals(start, at);
+                    self.head_keyword(start, at);
                     self.syntax_error(at);
                     let in_metadata = self.byte(start) == Some(b'[')
                         && self.phrase_at(Rule::local_metadata, start).is_err();
@@ -500,7 +508,11 @@ impl<'a> Driver<'a, '_> {
         let mut open = None;
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::simple_name => {
+                    let ident = self.ident(&c);
+                    self.define(&ident);
+                    name = Some(ident);
+                }
                 Rule::lbrace => open = Some(c),
                 _ => {}
             }
@@ -557,7 +569,41 @@ impl<'a> Driver<'a, '_> {
         if inner.as_rule() == Rule::keyword {
             self.keyword_as_name(&inner, what);
         }
-        self.ident(&inner)
+        let ident = self.ident(&inner);
+        self.define(&ident);
+        ident
+    }
+
+    /// Records a defined name for [`Driver::certainly_undefined`].
+    fn define(&mut self, name: &ast::Ident) {
+        self.defined.insert(name.name.to_ascii_lowercase());
+    }
+
+    /// Whether a type named in a member or parameter without a name cannot resolve: no
+    /// definition so far has its name, in any scope or case. bison looks the type up before
+    /// it sees the missing name and, when that fails, reports only "`T' is not defined"
+    /// (which the checker does, on the member kept under a placeholder name) instead of
+    /// "missing data member name". The typical case is a blank lost between type and name
+    /// (`intx;`). When unsure, the grammar's message stays.
+    fn certainly_undefined(&self, ty: &ast::TypeRef) -> bool {
+        let (ast::TypeRefKind::Named(n) | ast::TypeRefKind::Proxy(n)) = &ty.kind else {
+            return false;
+        };
+        let last = n.last().trim_start_matches('\\').to_ascii_lowercase();
+        const BUILTIN: [&str; 11] = [
+            "bool",
+            "byte",
+            "short",
+            "int",
+            "long",
+            "float",
+            "double",
+            "string",
+            "object",
+            "localobject",
+            "value",
+        ];
+        !self.defined.contains(&last) && !BUILTIN.contains(&last.as_str())
     }
 
     fn keyword_as_name(&mut self, p: &Pair<'a, Rule>, what: &str) {
@@ -951,14 +997,21 @@ impl<'a> Driver<'a, '_> {
                     if let Some(m) = self.member(p, body, start) {
                         members.push(m);
                     }
-                    self.end_member();
+                    if std::mem::take(&mut self.silent_error) {
+                        // bison's YYERROR after a failed type lookup: quiet recovery.
+                        if self.recover(self.pos, b';') {
+                            self.quiet_from = Some(self.pos);
+                        }
+                    } else {
+                        self.end_member();
+                    }
                 }
                 Err(at) => match self.params_start(start, body) {
                     Some((op_at, params_at)) if at >= params_at => {
                         // bison: `operation_preamble error ')'`: the operation and the
                         // parameters read so far are kept, the rest up to `)` is skipped,
                         // then come the throws clause and the `;`.
-                        let op = self.broken_operation(start, op_at, params_at);
+                        let op = self.broken_operation(start, op_at, params_at, at);
                         self.syntax_error(at);
                         match op {
                             Some(op) => {
@@ -1090,7 +1143,11 @@ impl<'a> Driver<'a, '_> {
                 // Like the reference, keep a member under a unique placeholder name, so the
                 // body is not reported empty and the type is still checked.
                 let (at, span) = self.next_token(ty_end);
-                self.error("missing-name", span, "missing data member name");
+                if self.certainly_undefined(&ty) {
+                    self.silent_error = true;
+                } else {
+                    self.error("missing-name", span, "missing data member name");
+                }
                 name_end = at;
                 placeholder_name(span)
             }
@@ -1211,6 +1268,7 @@ impl<'a> Driver<'a, '_> {
         start: usize,
         at: usize,
         params_at: usize,
+        error_at: usize,
     ) -> Option<ast::Operation> {
         let metadata = match self.byte(start) {
             Some(b'[') => {
@@ -1221,9 +1279,12 @@ impl<'a> Driver<'a, '_> {
         };
         let (p, _) = self.phrase_at(Rule::op_preamble, at).ok()?;
         let mut op = self.preamble(p, metadata, start)?;
-        if let Ok((p, _)) = self.phrase_at(Rule::params, params_at) {
+        let mut read = params_at;
+        if let Ok((p, end)) = self.phrase_at(Rule::params, params_at) {
             op.params = self.params(p);
+            read = end;
         }
+        self.prefix_literals(read, error_at);
         Some(op)
     }
 
@@ -1250,6 +1311,7 @@ impl<'a> Driver<'a, '_> {
 
     /// The reference scanner checks literals as it reads them: those before the point where
     /// a phrase failed were reported before its syntax error.
+    /// Also reports an `optional` without its tag there (bison reduced it before failing).
     fn prefix_literals(&mut self, start: usize, at: usize) {
         let mut i = start;
         loop {
@@ -1257,10 +1319,48 @@ impl<'a> Driver<'a, '_> {
             if i >= at {
                 return;
             }
-            i = match self.scan_literal(i, at) {
-                Some(end) => end,
-                None => self.token_end(i).max(i + 1),
-            };
+            if let Some(end) = self.scan_literal(i, at) {
+                i = end;
+                continue;
+            }
+            let end = self.token_end(i).max(i + 1);
+            if self.text.get(i..end) == Some("optional") {
+                let (next, span) = self.next_token(end);
+                let tagless = match self.byte(next) {
+                    Some(b'(') => {
+                        let (close, span) = self.next_token(next + 1);
+                        (self.byte(close) == Some(b')') && close < at).then_some(span)
+                    }
+                    _ => (next <= at).then_some(span),
+                };
+                if let Some(span) = tagless {
+                    self.error("optional-missing-tag", span, "missing tag for optional");
+                }
+            }
+            i = end;
+        }
+    }
+
+    /// A definition that failed after `class`/`interface`/`exception`/`struct`/`enum` and a
+    /// keyword: bison had already reported the keyword as a name.
+    fn head_keyword(&mut self, start: usize, at: usize) {
+        let Ok((p, end)) = self.phrase_at(Rule::head_prefix, start) else {
+            return;
+        };
+        if end > at {
+            return;
+        }
+        let mut what = "";
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_class => what = "class name",
+                Rule::kw_interface => what = "interface name",
+                Rule::kw_exception => what = "exception name",
+                Rule::kw_struct => what = "struct name",
+                Rule::kw_enum => what = "enumeration name",
+                Rule::keyword => self.keyword_as_name(&c, what),
+                _ => {}
+            }
         }
     }
 
@@ -1372,7 +1472,9 @@ impl<'a> Driver<'a, '_> {
             Some(name) => name,
             None => {
                 let (at, span) = self.next_token(end);
-                self.error("missing-name", span, "missing parameter name");
+                if !self.certainly_undefined(&ty) {
+                    self.error("missing-name", span, "missing parameter name");
+                }
                 name_start = at;
                 placeholder_name(span)
             }
@@ -1665,7 +1767,11 @@ impl<'a> Driver<'a, '_> {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::meta_ty => ty = self.meta_ty(c),
-                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::simple_name => {
+                    let ident = self.ident(&c);
+                    self.define(&ident);
+                    name = Some(ident);
+                }
                 Rule::const_value => {
                     value_start = self.pstart(&c);
                     value = self.const_value(c);
@@ -1674,10 +1780,16 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let (ty, value) = (ty?, value?);
-        let Some(name) = name else {
-            self.error("missing-name", value.span, "missing constant name");
-            self.expect_semicolon("const definition");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            // bison looks the type up first; an unknown type is all it reports (the checker
+            // does, on the constant kept under a placeholder name).
+            None if self.certainly_undefined(&ty) => placeholder_name(ty.span),
+            None => {
+                self.error("missing-name", value.span, "missing constant name");
+                self.expect_semicolon("const definition");
+                return None;
+            }
         };
         let doc = self.docs.take(value_start, self.sources);
         self.expect_semicolon("const definition");
