@@ -498,6 +498,27 @@ impl Checker<'_> {
         out
     }
 
+    /// After a class, interface or exception was created (or not): records its name in
+    /// `cont`, attaches its doc and metadata, and returns the scope its members are looked
+    /// up from (the enclosing one when creation failed, as in the reference).
+    fn enter_container(
+        &mut self,
+        cont: EntId,
+        created: Option<EntId>,
+        name: &str,
+        span: Span,
+        def: &ast::Definition,
+    ) -> EntId {
+        match created {
+            Some(id) => {
+                self.check_introduced(cont, name, Some(id), span);
+                self.set_doc_meta(id, &def.doc, &def.metadata);
+                id
+            }
+            None => cont,
+        }
+    }
+
     fn walk_class(&mut self, c: &ast::Class, cont: EntId, def: &ast::Definition) -> Option<EntId> {
         self.check_ident(&c.name);
         let mut compact_id = None;
@@ -517,11 +538,7 @@ impl Checker<'_> {
         }
         bases.extend(self.resolve_interface_list(cont, &c.implements, span));
         let created = self.create_class_def(cont, &c.name, compact_id, false, bases, c.local, span);
-        if let Some(id) = created {
-            self.check_introduced(cont, &c.name.name, Some(id), span);
-            self.set_doc_meta(id, &def.doc, &def.metadata);
-        }
-        let cur = created.unwrap_or(cont);
+        let cur = self.enter_container(cont, created, &c.name.name, span, def);
         for m in &c.members {
             match m {
                 ast::ClassMember::Data(dm) => self.walk_data_member(dm, created, cur),
@@ -541,11 +558,7 @@ impl Checker<'_> {
         let span = i.braces.open;
         let bases = self.resolve_interface_list(cont, &i.extends, span);
         let created = self.create_class_def(cont, &i.name, None, true, bases, i.local, span);
-        if let Some(id) = created {
-            self.check_introduced(cont, &i.name.name, Some(id), span);
-            self.set_doc_meta(id, &def.doc, &def.metadata);
-        }
-        let cur = created.unwrap_or(cont);
+        let cur = self.enter_container(cont, created, &i.name.name, span, def);
         for op in &i.operations {
             self.walk_operation(op, created, cur);
         }
@@ -589,11 +602,7 @@ impl Checker<'_> {
                 e.local,
             )
         });
-        if let Some(id) = created {
-            self.check_introduced(cont, &e.name.name, Some(id), span);
-            self.set_doc_meta(id, &def.doc, &def.metadata);
-        }
-        let cur = created.unwrap_or(cont);
+        let cur = self.enter_container(cont, created, &e.name.name, span, def);
         for m in &e.members {
             self.walk_data_member(m, created, cur);
         }
