@@ -127,11 +127,12 @@ fn finish(
 /// slice2py reports them in, as it checks while parsing). The sort is stable, and a
 /// diagnostic without a span stays right after the one before it.
 fn in_source_order(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
+    let index = source::PpIndex::new(sources);
     let mut last = 0u32;
     let mut keyed: Vec<(u32, Diagnostic)> = diags
         .into_iter()
         .map(|d| {
-            if let Some(k) = d.span().and_then(|s| sources.pp_offset(s)) {
+            if let Some(k) = d.span().and_then(|s| index.pp_offset(s)) {
                 last = k;
             }
             (last, d)

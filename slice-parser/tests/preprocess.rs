@@ -342,6 +342,10 @@ fn errors_use_mcpp_messages() {
         ("#if defined(\n#endif\n", "main.ice:1: Bad defined syntax: "),
         ("# 5 \"x\"\n", "main.ice:1: Illegal #directive \"5\""),
         ("#line x\n", "main.ice:1: Not a line number \"x\""),
+        (
+            "#line 0\n",
+            "main.ice:1: Line number \"0\" is out of range of [1,32767]",
+        ),
     ];
     let mut failures = Vec::new();
     for (text, expect) in cases {

@@ -57,6 +57,8 @@ pub fn parse(pp: &Preprocessed, sources: &SourceMap, diags: &mut Diagnostics) ->
         pos: 0,
         base: 0,
         aborted: false,
+        quiet_from: None,
+        last_illegal: None,
     };
     if driver.text.starts_with('\u{FEFF}') {
         driver.pos = '\u{FEFF}'.len_utf8();
@@ -102,6 +104,10 @@ struct Driver<'a, 'd> {
     base: usize,
     /// Set when bison would have given up (end of input during error recovery).
     aborted: bool,
+    /// Where the last recovery inside a body ended (see [`Driver::syntax_error`]).
+    quiet_from: Option<usize>,
+    /// The last non-ASCII byte reported as an illegal input character.
+    last_illegal: Option<usize>,
 }
 
 impl<'a> Driver<'a, '_> {
@@ -230,11 +236,32 @@ impl<'a> Driver<'a, '_> {
         );
     }
 
-    /// `syntax error` at the token starting at `at` (preceded, like the reference scanner
-    /// does, by a message for a non-ASCII byte there).
-    fn syntax_error(&mut self, at: usize) {
-        if self.byte(at).is_some_and(|b| b >= 0x80) {
+    /// The reference scanner reports a non-ASCII byte when it reads it as the next token,
+    /// before the parser looks at it: call this before reporting anything at `at`.
+    fn scan_token(&mut self, at: usize) {
+        if self.byte(at).is_some_and(|b| b >= 0x80) && self.last_illegal != Some(at) {
+            self.last_illegal = Some(at);
             self.illegal_byte(at);
+        }
+    }
+
+    /// `syntax error` at the token starting at `at`. Like bison, the message is left out
+    /// when fewer than three tokens were read since the last recovery in a body (bison's
+    /// `yyerrstatus`; definition lists reset it with `yyerrok`).
+    fn syntax_error(&mut self, at: usize) {
+        self.scan_token(at);
+        if let Some(from) = self.quiet_from.take() {
+            // The `;` or `)` that ended the recovery counts as the first token.
+            let mut shifted = 1;
+            let mut i = from;
+            while shifted < 3 {
+                i = self.trivia_end(i);
+                if i >= at {
+                    return;
+                }
+                shifted += 1;
+                i = self.token_end(i).max(i + 1);
+            }
         }
         let span = self.token_span(at);
         self.error("syntax", span, "syntax error");
@@ -247,6 +274,11 @@ impl<'a> Driver<'a, '_> {
         let mut i = at;
         loop {
             i = self.trivia_end(i);
+            // Skipped literals are still checked by the scanner.
+            if let Some(end) = self.scan_literal(i, usize::MAX) {
+                i = end;
+                continue;
+            }
             match self.byte(i) {
                 None => {
                     self.pos = i;
@@ -259,11 +291,8 @@ impl<'a> Driver<'a, '_> {
                 }
                 Some(c) if c >= 0x80 => {
                     let end = self.token_end(i);
-                    // The byte at `at` was reported with the syntax error.
                     for k in i..end {
-                        if k != at {
-                            self.illegal_byte(k);
-                        }
+                        self.scan_token(k);
                     }
                     i = end;
                 }
@@ -316,6 +345,7 @@ impl<'a> Driver<'a, '_> {
         if self.byte(at) == Some(b';') {
             self.pos = at + 1;
         } else {
+            self.scan_token(at);
             self.error(
                 "missing-semicolon",
                 span,
@@ -356,6 +386,13 @@ impl<'a> Driver<'a, '_> {
                     self.pos = start + 1;
                     return (items, End::Closed(self.span(start, start + 1)));
                 }
+                Some(b'}') => {
+                    // A stray `}` at file level: bison finds no state to recover in and
+                    // stops there.
+                    self.syntax_error(start);
+                    self.aborted = true;
+                    return (items, End::Eof);
+                }
                 Some(b'[') if self.byte(start + 1) == Some(b'[') => {
                     match self.phrase(Rule::file_metadata) {
                         Ok((p, end)) => {
@@ -382,6 +419,7 @@ impl<'a> Driver<'a, '_> {
                     }
                 }
                 Err(at) => {
+                    self.prefix_literals(start, at);
                     self.syntax_error(at);
                     let in_metadata = self.byte(start) == Some(b'[')
                         && self.phrase_at(Rule::local_metadata, start).is_err();
@@ -628,22 +666,19 @@ impl<'a> Driver<'a, '_> {
         let inner = p.into_inner().next()?;
         let kind = match inner.as_rule() {
             Rule::object_proxy => ast::TypeRefKind::Builtin(ast::Builtin::ObjectProxy),
-            Rule::builtin => {
-                let kw = inner.into_inner().next()?;
-                ast::TypeRefKind::Builtin(match kw.as_rule() {
-                    Rule::kw_bool => ast::Builtin::Bool,
-                    Rule::kw_byte => ast::Builtin::Byte,
-                    Rule::kw_short => ast::Builtin::Short,
-                    Rule::kw_int => ast::Builtin::Int,
-                    Rule::kw_long => ast::Builtin::Long,
-                    Rule::kw_float => ast::Builtin::Float,
-                    Rule::kw_double => ast::Builtin::Double,
-                    Rule::kw_string => ast::Builtin::String,
-                    Rule::kw_Object => ast::Builtin::Object,
-                    Rule::kw_LocalObject => ast::Builtin::LocalObject,
-                    _ => ast::Builtin::Value,
-                })
-            }
+            Rule::builtin => ast::TypeRefKind::Builtin(match inner.as_str() {
+                "bool" => ast::Builtin::Bool,
+                "byte" => ast::Builtin::Byte,
+                "short" => ast::Builtin::Short,
+                "int" => ast::Builtin::Int,
+                "long" => ast::Builtin::Long,
+                "float" => ast::Builtin::Float,
+                "double" => ast::Builtin::Double,
+                "string" => ast::Builtin::String,
+                "Object" => ast::Builtin::Object,
+                "LocalObject" => ast::Builtin::LocalObject,
+                _ => ast::Builtin::Value,
+            }),
             Rule::proxy => ast::TypeRefKind::Proxy(self.scoped(&inner.into_inner().next()?)),
             _ => ast::TypeRefKind::Named(self.scoped(&inner.into_inner().next()?)),
         };
@@ -857,27 +892,26 @@ impl<'a> Driver<'a, '_> {
         }
     }
 
-    /// The names after `extends` (interfaces) or `implements` (classes); `Object` and
-    /// `Value` are reported and dropped.
+    /// The names after `extends` (interfaces) or `implements` (classes); `Object` or
+    /// `Value` at the end is reported and dropped.
     fn base_names(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
         let mut names = Vec::new();
         for b in p.into_inner() {
-            if b.as_rule() != Rule::base_name {
-                continue;
-            }
-            let Some(inner) = b.into_inner().next() else {
-                continue;
-            };
-            match inner.as_rule() {
-                Rule::scoped_name => names.push(self.scoped(&inner)),
-                _ => {
-                    let span = self.pspan(&inner);
+            match b.as_rule() {
+                Rule::base_name => {
+                    if let Some(inner) = b.into_inner().next() {
+                        names.push(self.scoped(&inner));
+                    }
+                }
+                Rule::kw_Object | Rule::kw_Value => {
+                    let span = self.pspan(&b);
                     self.error(
                         "illegal-inheritance",
                         span,
-                        format!("illegal inheritance from type {}", inner.as_str()),
+                        format!("illegal inheritance from type {}", b.as_str()),
                     );
                 }
+                _ => {}
             }
         }
         names
@@ -917,31 +951,41 @@ impl<'a> Driver<'a, '_> {
                     }
                     self.end_member();
                 }
-                Err(at) => {
-                    self.syntax_error(at);
-                    match self.params_start(start, body) {
-                        Some(params) if at >= params => {
-                            // bison: `operation_preamble error ')'`, then the throws clause.
-                            if self.recover(at, b')') {
-                                self.skip();
-                                if let Ok((_, end)) = self.phrase(Rule::op_tail) {
-                                    self.pos = end;
-                                }
-                                self.end_member();
+                Err(at) => match self.params_start(start, body) {
+                    Some((op_at, params_at)) if at >= params_at => {
+                        // bison: `operation_preamble error ')'`: the operation and the
+                        // parameters read so far are kept, the rest up to `)` is skipped,
+                        // then come the throws clause and the `;`.
+                        let op = self.broken_operation(start, op_at, params_at);
+                        self.syntax_error(at);
+                        match op {
+                            Some(op) => {
+                                let op = self.operation_tail(op, start, at);
+                                members.push(Member::Operation(op));
+                            }
+                            None => {
+                                self.recover(at, b')');
                             }
                         }
-                        _ => {
-                            self.recover(at, b';');
+                        if !self.aborted {
+                            self.end_member();
                         }
                     }
-                }
+                    _ => {
+                        self.prefix_literals(start, at);
+                        self.syntax_error(at);
+                        if self.recover(at, b';') {
+                            self.quiet_from = Some(self.pos);
+                        }
+                    }
+                },
             }
         }
     }
 
-    /// Where the parameters of an operation starting at `start` begin, if its `name(` could
-    /// be read.
-    fn params_start(&mut self, start: usize, body: Body) -> Option<usize> {
+    /// Where the operation starting at `start` begins after its metadata, and where its
+    /// parameters begin, if its `name(` could be read.
+    fn params_start(&mut self, start: usize, body: Body) -> Option<(usize, usize)> {
         if !matches!(body, Body::Class | Body::Interface) {
             return None;
         }
@@ -950,9 +994,8 @@ impl<'a> Driver<'a, '_> {
             let end = self.phrase_at(Rule::local_metadata, at).ok()?.1;
             at = self.trivia_end(end);
         }
-        self.phrase_at(Rule::op_preamble, at)
-            .ok()
-            .map(|(_, end)| end)
+        let end = self.phrase_at(Rule::op_preamble, at).ok()?.1;
+        Some((at, self.trivia_end(end)))
     }
 
     /// The `;` after a member; when it is missing, bison ends the member list there.
@@ -962,13 +1005,16 @@ impl<'a> Driver<'a, '_> {
             self.pos = at + 1;
             return;
         }
+        self.scan_token(at);
         self.error("missing-semicolon", span, "`;' missing after definition");
         self.pos = at;
         if matches!(self.byte(at), None | Some(b'}')) {
             return;
         }
         self.syntax_error(at);
-        self.recover(at, b';');
+        if self.recover(at, b';') {
+            self.quiet_from = Some(self.pos);
+        }
     }
 
     /// Lowers a member phrase (`class_member`, `interface_member`, `data_member_item`).
@@ -1078,42 +1124,57 @@ impl<'a> Driver<'a, '_> {
         start: usize,
     ) -> Option<ast::Operation> {
         let end = self.pend(&p);
+        let mut op = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::op_preamble => op = self.preamble(c, metadata.clone(), start),
+                Rule::params => {
+                    let params = self.params(c);
+                    if let Some(op) = op.as_mut() {
+                        op.params = params;
+                    }
+                }
+                Rule::throws_clause => {
+                    let throws = self.throws(c);
+                    if let Some(op) = op.as_mut() {
+                        op.throws = throws;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut op = op?;
+        op.span = self.span(start, end);
+        Some(op)
+    }
+
+    /// An operation from its `op_preamble` (no parameters or exceptions yet).
+    fn preamble(
+        &mut self,
+        p: Pair<'a, Rule>,
+        metadata: Option<ast::Metadata>,
+        start: usize,
+    ) -> Option<ast::Operation> {
+        let end = self.pend(&p);
         let mut idempotent = false;
         let mut return_type = None;
         let mut name = None;
         let mut name_start = 0;
         let mut doc = None;
         let mut name_paren = None;
-        let mut params = Vec::new();
-        let mut throws = Vec::new();
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::op_preamble => {
-                    for part in c.into_inner() {
-                        match part.as_rule() {
-                            Rule::kw_idempotent => idempotent = true,
-                            Rule::return_type => return_type = self.return_type(part),
-                            Rule::op_name => {
-                                name_start = self.pstart(&part);
-                                name = self.op_name(part);
-                            }
-                            Rule::lparen => {
-                                let paren_end = self.pend(&part);
-                                doc = self.docs.take(self.pstart(&part), self.sources);
-                                name_paren = Some(self.span(name_start, paren_end));
-                            }
-                            _ => {}
-                        }
-                    }
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::kw_idempotent => idempotent = true,
+                Rule::return_type => return_type = self.return_type(part),
+                Rule::op_name => {
+                    name_start = self.pstart(&part);
+                    name = self.op_name(part);
                 }
-                Rule::params => {
-                    for param in c.into_inner() {
-                        if let Some(param) = self.parameter(param) {
-                            params.push(param);
-                        }
-                    }
+                Rule::lparen => {
+                    let paren_end = self.pend(&part);
+                    doc = self.docs.take(self.pstart(&part), self.sources);
+                    name_paren = Some(self.span(name_start, paren_end));
                 }
-                Rule::throws_clause => throws = self.throws(c),
                 _ => {}
             }
         }
@@ -1124,10 +1185,112 @@ impl<'a> Driver<'a, '_> {
             return_type: return_type?,
             name: name?,
             name_paren: name_paren?,
-            params,
-            throws,
+            params: Vec::new(),
+            throws: Vec::new(),
             span: self.span(start, end),
         })
+    }
+
+    fn params(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Parameter> {
+        let mut params = Vec::new();
+        for param in p.into_inner() {
+            if let Some(param) = self.parameter(param) {
+                params.push(param);
+            }
+        }
+        params
+    }
+
+    /// The operation starting at `start` (`at`: after its metadata) whose parameter list,
+    /// starting at `params_at`, has a syntax error: its preamble and the parameters before
+    /// the error.
+    fn broken_operation(
+        &mut self,
+        start: usize,
+        at: usize,
+        params_at: usize,
+    ) -> Option<ast::Operation> {
+        let metadata = match self.byte(start) {
+            Some(b'[') => {
+                let (p, _) = self.phrase_at(Rule::local_metadata, start).ok()?;
+                Some(self.metadata(p))
+            }
+            _ => None,
+        };
+        let (p, _) = self.phrase_at(Rule::op_preamble, at).ok()?;
+        let mut op = self.preamble(p, metadata, start)?;
+        if let Ok((p, _)) = self.phrase_at(Rule::params, params_at) {
+            op.params = self.params(p);
+        }
+        Some(op)
+    }
+
+    /// After a syntax error at `error_at` in the parameters of `op`: skips to the `)` and
+    /// reads the throws clause.
+    fn operation_tail(
+        &mut self,
+        mut op: ast::Operation,
+        start: usize,
+        error_at: usize,
+    ) -> ast::Operation {
+        if self.recover(error_at, b')') {
+            let tail_at = self.trivia_end(self.pos);
+            if let Ok((p, end)) = self.phrase_at(Rule::op_tail, tail_at) {
+                self.pos = end;
+                if let Some(t) = p.into_inner().next() {
+                    op.throws = self.throws(t);
+                }
+            }
+        }
+        op.span = self.span(start, self.pos);
+        op
+    }
+
+    /// The reference scanner checks literals as it reads them: those before the point where
+    /// a phrase failed were reported before its syntax error.
+    fn prefix_literals(&mut self, start: usize, at: usize) {
+        let mut i = start;
+        loop {
+            i = self.trivia_end(i);
+            if i >= at {
+                return;
+            }
+            i = match self.scan_literal(i, at) {
+                Some(end) => end,
+                None => self.token_end(i).max(i + 1),
+            };
+        }
+    }
+
+    /// Decodes the literal token at `i` if there is one ending by `limit`, reporting its
+    /// problems as the reference scanner does; returns its end.
+    fn scan_literal(&mut self, i: usize, limit: usize) -> Option<usize> {
+        let (p, end) = match self.byte(i)? {
+            b'"' => self.phrase_at(Rule::string_lit, i).ok()?,
+            b'0'..=b'9' | b'.' | b'+' | b'-' => self
+                .phrase_at(Rule::floating, i)
+                .or_else(|_| self.phrase_at(Rule::integer, i))
+                .ok()?,
+            _ => return None,
+        };
+        if end > limit {
+            return None;
+        }
+        match p.as_rule() {
+            Rule::string_lit => {
+                self.string_literal(&p);
+            }
+            Rule::integer => {
+                self.int_literal(&p);
+            }
+            _ => {
+                if let (_, Some(problem)) = literal::floating(p.as_str()) {
+                    let span = self.pspan(&p);
+                    self.report(span, problem);
+                }
+            }
+        }
+        Some(end)
     }
 
     fn return_type(&mut self, p: Pair<'a, Rule>) -> Option<ast::ReturnType> {

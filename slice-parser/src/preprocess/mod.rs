@@ -30,7 +30,10 @@ pub const ICE_VERSION: u32 = 30708;
 /// mcpp's limit on `#include` nesting.
 const MAX_INCLUDE_DEPTH: usize = 256;
 /// Largest preprocessed buffer we build (guards against exponential inclusion).
-const MAX_OUTPUT: usize = 256 << 20;
+const MAX_OUTPUT: usize = 64 << 20;
+/// Most files one compilation may open through `#include` (a file included twice counts
+/// twice); Ice's own largest file needs a few dozen.
+const MAX_INCLUSIONS: usize = 1 << 16;
 
 /// The preprocessor's output for one compiled file.
 #[derive(Clone, Debug)]
@@ -212,6 +215,7 @@ impl Pp<'_> {
     fn run(&mut self, main: FileId) {
         let dir = parent_dir(&self.sources.file(main).name);
         let mut stack = vec![self.open_frame(main, dir, 0)];
+        let mut inclusions = 0usize;
         while !self.fatal {
             let Some(f) = stack.last_mut() else { break };
             if f.pos >= f.text.len() {
@@ -223,7 +227,12 @@ impl Pp<'_> {
                 continue;
             }
             if let Some(include) = self.step(f) {
-                if stack.len() >= MAX_INCLUDE_DEPTH {
+                inclusions += 1;
+                if inclusions > MAX_INCLUSIONS {
+                    let msg = format!("More than {MAX_INCLUSIONS} inclusions of files");
+                    self.error("pp-include-depth", include.1, msg);
+                    self.fatal = true;
+                } else if stack.len() >= MAX_INCLUDE_DEPTH {
                     let span = include.1;
                     self.error(
                         "pp-include-depth",
@@ -268,7 +277,8 @@ impl Pp<'_> {
     /// End of a file: unclosed sections are errors; the text must end with a newline.
     fn finish_frame(&mut self, f: &Frame) {
         let last = last_line_span(f.file, &f.text);
-        for c in f.conds.clone() {
+        // mcpp reports the outermost open section only.
+        if let Some(c) = f.conds.first().copied() {
             let line = self.line_of(c.span);
             let d = Diagnostic::error(
                 "pp-unterminated-if",
@@ -765,6 +775,16 @@ impl Pp<'_> {
             self.error("pp-syntax", span, "No argument");
             return;
         };
+        if n.kind == Kind::Number && n.text.bytes().all(|c| c.is_ascii_digit()) {
+            match n.text.parse::<u32>() {
+                Ok(v) if (1..=32767).contains(&v) => {}
+                _ => {
+                    let msg = format!("Line number \"{}\" is out of range of [1,32767]", n.text);
+                    self.error("pp-syntax", span, msg);
+                    return;
+                }
+            }
+        }
         let line = match n.text.parse::<u32>() {
             Ok(v) if n.kind == Kind::Number => v,
             _ => {
