@@ -45,7 +45,12 @@ fn bench(c: &mut Criterion) {
             for f in &files {
                 let mut sources = SourceMap::new();
                 let mut diags = Diagnostics::new();
-                black_box(preprocess::preprocess(f, &options, &mut sources, &mut diags));
+                black_box(preprocess::preprocess(
+                    f,
+                    &options,
+                    &mut sources,
+                    &mut diags,
+                ));
             }
         })
     });

@@ -477,3 +477,49 @@ fn code_generation_says_it_is_not_implemented_yet() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).starts_with("bad.ice:1:"), "{}", stderr(&bad));
 }
+
+/// Every Slice file Ice ships: `-E` gives slice2py's tokens and `--depend` its rule.
+#[test]
+fn ice_distribution_preprocesses_and_depends_like_slice2py() {
+    let root = Path::new(ICE_SLICE_DIR);
+    assert!(
+        root.join("Ice").is_dir(),
+        "{ICE_SLICE_DIR} is missing (zeroc-ice-slice)"
+    );
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in std::fs::read_dir(root)
+        .expect("ice slice dir")
+        .filter_map(Result::ok)
+    {
+        if let Ok(entries) = std::fs::read_dir(d.path()) {
+            files.extend(
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "ice")),
+            );
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 60);
+    let include = format!("-I{ICE_SLICE_DIR}");
+    let mut mismatches = Vec::new();
+    for f in &files {
+        let ours = run(slicec().arg("-E").arg(&include).arg(f), root);
+        let theirs = run(slice2py().arg("-E").arg(&include).arg(f), root);
+        if tokens_of_preprocessed(&stdout(&ours)) != tokens_of_preprocessed(&stdout(&theirs)) {
+            mismatches.push(format!("-E {}", f.display()));
+        }
+        let arg = f.to_string_lossy();
+        let want = slice2py_depend(&[include.as_str(), &arg], root);
+        let ours = run(slicec().arg("--depend").arg(&include).arg(f), root);
+        if stdout(&ours) != want {
+            mismatches.push(format!(
+                "--depend {}\n  ours:\n{}  theirs:\n{want}",
+                f.display(),
+                stdout(&ours)
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
