@@ -244,21 +244,21 @@ impl Checker<'_> {
         id
     }
 
-    /// A placeholder container (the reference's UUID-named dummies): it holds members so they
-    /// are checked, but no lookup can find it.
+    /// A placeholder (the reference's UUID-named dummies): it holds members so they are
+    /// checked, but no lookup can find it. Messages show `name`; its scoped name is unique.
     pub(crate) fn add_dummy(
         &mut self,
         parent: EntId,
+        name: &str,
         kind: Kind,
         span: Span,
         local: bool,
     ) -> EntId {
         self.dummies += 1;
-        let name = format!("\u{0}dummy{}", self.dummies);
         let id = self.ents.len();
         self.ents.push(Ent {
-            scoped: format!("{}::{}", self.ents[parent].scoped, name),
-            name,
+            scoped: format!("{}::\u{0}dummy{}", self.ents[parent].scoped, self.dummies),
+            name: name.to_string(),
             parent,
             kind,
             span,

@@ -662,7 +662,7 @@ impl Checker<'_> {
                 self.set_doc_meta(id, &def.doc, &def.metadata);
                 id
             }
-            None => self.add_dummy(cont, Kind::Struct, s.name.span, s.local),
+            None => self.add_dummy(cont, &s.name.name, Kind::Struct, s.name.span, s.local),
         };
         for m in &s.members {
             self.walk_data_member(m, Some(st), st);
@@ -694,7 +694,7 @@ impl Checker<'_> {
                 self.set_doc_meta(id, &def.doc, &def.metadata);
                 id
             }
-            None => self.add_dummy(cont, kind(), e.name.span, e.local),
+            None => self.add_dummy(cont, &e.name.name, kind(), e.name.span, e.local),
         };
         let mut count = 0usize;
         for er in &e.enumerators {
@@ -784,9 +784,12 @@ impl Checker<'_> {
         }
         if check_dups {
             let existing: Vec<EntId> = self.ents[en].contents.clone();
+            let scoped = format!("{}{}", self.this_scope(en), n);
             for r in existing {
                 if let Kind::Enumerator { value, .. } = self.ents[r].kind {
-                    if value == last {
+                    // Entities compare by scoped name in the reference: a redefined
+                    // enumerator is not compared with its namesake.
+                    if value == last && self.ents[r].scoped != scoped {
                         let rname = self.ents[r].name.clone();
                         self.error(
                             "enumerator-duplicate-value",
@@ -1271,15 +1274,15 @@ impl Checker<'_> {
             let mut tag = None;
             if let Some(opt) = &p.optional {
                 match self.eval_tag(pcur, &opt.tag, Self::last_byte(opt.span)) {
-                    TagOutcome::Abort => return,
+                    TagOutcome::Abort => break,
                     TagOutcome::Tag(t) => tag = t,
                 }
             }
             self.check_ident(&p.name);
             // A parameter whose type does not resolve makes the reference skip the rest of
-            // the parameter list and the throws clause.
+            // the parameter list (it recovers at the `)`, then reads the throws clause).
             let Some(ty) = self.resolve_type(pcur, &p.ty, p.name.span) else {
-                return;
+                break;
             };
             if let Some(o) = created {
                 let pd = self.create_param(o, &p.name, ty, p.out, tag);
@@ -1303,7 +1306,8 @@ impl Checker<'_> {
                 None => {
                     // The reference stands a fresh placeholder exception in for a name that
                     // does not resolve, so the same bad name twice "changes meaning".
-                    let dummy = self.add_dummy(cur, Kind::Exception { base: None }, t.span, false);
+                    let dummy =
+                        self.add_dummy(cur, &t.text, Kind::Exception { base: None }, t.span, false);
                     self.check_introduced(cur, &t.text, Some(dummy), t.span);
                 }
             }
