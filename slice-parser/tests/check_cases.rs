@@ -848,6 +848,7 @@ fn differential_definitions() {
         "module M { interface I { void op(Nope a, int b); }; };",
         "module M { struct S { int x; }; interface I { void op(Nope a, int b) throws S; }; };",
         "module N { interface y { Object Op(BASE a) throws N; }; };",
+        "module N { local exception x {}; exception F {}; interface I { void op(F* a) throws x, x; }; };",
         "module M { interface I { Nope op(int b); }; };",
         "module M { interface I { void op(I a, I* b); }; };",
         "module M { class C {}; interface I { C* op(C c); }; };",

@@ -662,7 +662,11 @@ impl Checker<'_> {
                 self.set_doc_meta(id, &def.doc, &def.metadata);
                 id
             }
-            None => self.add_dummy(cont, &s.name.name, Kind::Struct, s.name.span, s.local),
+            None => {
+                // The reference's placeholder struct goes through the global-scope rule.
+                self.check_for_global_def(cont, &s.name.name, "structure", span);
+                self.add_dummy(cont, &s.name.name, Kind::Struct, s.name.span, s.local)
+            }
         };
         for m in &s.members {
             self.walk_data_member(m, Some(st), st);
@@ -1270,18 +1274,24 @@ impl Checker<'_> {
             None => None,
         };
         let pcur = created.unwrap_or(cur);
+        // A parameter whose type does not resolve makes the reference skip the rest of the
+        // parameter list: it recovers at the `)` and still reads the throws clause, but then
+        // never checks the clause as a whole (duplicates, local exceptions).
+        let mut params_ok = true;
         for p in &op.params {
             let mut tag = None;
             if let Some(opt) = &p.optional {
                 match self.eval_tag(pcur, &opt.tag, Self::last_byte(opt.span)) {
-                    TagOutcome::Abort => break,
+                    TagOutcome::Abort => {
+                        params_ok = false;
+                        break;
+                    }
                     TagOutcome::Tag(t) => tag = t,
                 }
             }
             self.check_ident(&p.name);
-            // A parameter whose type does not resolve makes the reference skip the rest of
-            // the parameter list (it recovers at the `)`, then reads the throws clause).
             let Some(ty) = self.resolve_type(pcur, &p.ty, p.name.span) else {
+                params_ok = false;
                 break;
             };
             if let Some(o) = created {
@@ -1312,7 +1322,7 @@ impl Checker<'_> {
                 }
             }
         }
-        if let Some(o) = created {
+        if let (Some(o), true) = (created, params_ok) {
             self.set_exception_list(o, throws, last_span);
         }
     }
