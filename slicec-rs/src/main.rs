@@ -46,6 +46,9 @@ struct Cli {
     /// Also generate code for definitions of included files.
     #[arg(long)]
     all: bool,
+    /// Also generate servant implementation skeletons.
+    #[arg(long = "impl")]
+    implementation: bool,
     /// Allow the reserved `Ice` prefix in identifiers.
     #[arg(long)]
     ice: bool,
@@ -140,7 +143,9 @@ fn main() -> ExitCode {
     } else if cli.validate {
         Mode::Validate
     } else {
-        let _ = cli.all;
+        // Code generation (issue 5) will read --all and --impl; accepted already so build
+        // scripts can be written against the final command line.
+        let _ = (cli.all, cli.implementation);
         Mode::Generate {
             output_dir: cli.output_dir,
         }

@@ -26,6 +26,7 @@ use crate::preprocess::Preprocessed;
 use crate::source::{SourceMap, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
+use std::collections::HashSet;
 
 pub use doc::parse as parse_doc_comment;
 
@@ -57,6 +58,10 @@ pub fn parse(pp: &Preprocessed, sources: &SourceMap, diags: &mut Diagnostics) ->
         pos: 0,
         base: 0,
         aborted: false,
+        defined: HashSet::new(),
+        silent_error: false,
+        quiet_from: None,
+        last_illegal: None,
     };
     if driver.text.starts_with('\u{FEFF}') {
         driver.pos = '\u{FEFF}'.len_utf8();
@@ -102,6 +107,14 @@ struct Driver<'a, 'd> {
     base: usize,
     /// Set when bison would have given up (end of input during error recovery).
     aborted: bool,
+    /// Every name defined so far, lower-cased (see [`Driver::certainly_undefined`]).
+    defined: HashSet<String>,
+    /// Set by the lowering of a member whose type cannot resolve (bison's `YYERROR`).
+    silent_error: bool,
+    /// Where the last recovery inside a body ended (see [`Driver::syntax_error`]).
+    quiet_from: Option<usize>,
+    /// The last non-ASCII byte reported as an illegal input character.
+    last_illegal: Option<usize>,
 }
 
 impl<'a> Driver<'a, '_> {
@@ -163,7 +176,7 @@ impl<'a> Driver<'a, '_> {
             b'[' if b.get(j) == Some(&b'[') => j + 1,
             b']' if b.get(j) == Some(&b']') => j + 1,
             b'\\' | b':' | b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
-                while j < b.len() && (is_word(b[j]) || b[j] == b':') {
+                while j < b.len() && (is_word(b[j]) || b[j] == b':' || b[j] == b'\\') {
                     j += 1;
                 }
                 j
@@ -230,11 +243,32 @@ impl<'a> Driver<'a, '_> {
         );
     }
 
-    /// `syntax error` at the token starting at `at` (preceded, like the reference scanner
-    /// does, by a message for a non-ASCII byte there).
-    fn syntax_error(&mut self, at: usize) {
-        if self.byte(at).is_some_and(|b| b >= 0x80) {
+    /// The reference scanner reports a non-ASCII byte when it reads it as the next token,
+    /// before the parser looks at it: call this before reporting anything at `at`.
+    fn scan_token(&mut self, at: usize) {
+        if self.byte(at).is_some_and(|b| b >= 0x80) && self.last_illegal != Some(at) {
+            self.last_illegal = Some(at);
             self.illegal_byte(at);
+        }
+    }
+
+    /// `syntax error` at the token starting at `at`. Like bison, the message is left out
+    /// when fewer than three tokens were read since the last recovery in a body (bison's
+    /// `yyerrstatus`; definition lists reset it with `yyerrok`).
+    fn syntax_error(&mut self, at: usize) {
+        self.scan_token(at);
+        if let Some(from) = self.quiet_from.take() {
+            // The `;` or `)` that ended the recovery counts as the first token.
+            let mut shifted = 1;
+            let mut i = from;
+            while shifted < 3 {
+                i = self.trivia_end(i);
+                if i >= at {
+                    return;
+                }
+                shifted += 1;
+                i = self.token_end(i).max(i + 1);
+            }
         }
         let span = self.token_span(at);
         self.error("syntax", span, "syntax error");
@@ -247,6 +281,11 @@ impl<'a> Driver<'a, '_> {
         let mut i = at;
         loop {
             i = self.trivia_end(i);
+            // Skipped literals are still checked by the scanner.
+            if let Some(end) = self.scan_literal(i, usize::MAX) {
+                i = end;
+                continue;
+            }
             match self.byte(i) {
                 None => {
                     self.pos = i;
@@ -259,11 +298,8 @@ impl<'a> Driver<'a, '_> {
                 }
                 Some(c) if c >= 0x80 => {
                     let end = self.token_end(i);
-                    // The byte at `at` was reported with the syntax error.
                     for k in i..end {
-                        if k != at {
-                            self.illegal_byte(k);
-                        }
+                        self.scan_token(k);
                     }
                     i = end;
                 }
@@ -316,6 +352,7 @@ impl<'a> Driver<'a, '_> {
         if self.byte(at) == Some(b';') {
             self.pos = at + 1;
         } else {
+            self.scan_token(at);
             self.error(
                 "missing-semicolon",
                 span,
@@ -356,6 +393,13 @@ impl<'a> Driver<'a, '_> {
                     self.pos = start + 1;
                     return (items, End::Closed(self.span(start, start + 1)));
                 }
+                Some(b'}') => {
+                    // A stray `}` at file level: bison finds no state to recover in and
+                    // stops there.
+                    self.syntax_error(start);
+                    self.aborted = true;
+                    return (items, End::Eof);
+                }
                 Some(b'[') if self.byte(start + 1) == Some(b'[') => {
                     match self.phrase(Rule::file_metadata) {
                         Ok((p, end)) => {
@@ -382,6 +426,8 @@ impl<'a> Driver<'a, '_> {
                     }
                 }
                 Err(at) => {
+                    self.prefix_literals(start, at);
+                    self.head_keyword(start, at);
                     self.syntax_error(at);
                     let in_metadata = self.byte(start) == Some(b'[')
                         && self.phrase_at(Rule::local_metadata, start).is_err();
@@ -433,10 +479,10 @@ impl<'a> Driver<'a, '_> {
                 self.bad_forward_decl(first);
                 return None;
             }
-            Rule::enum_def => {
-                let kind = self.enumeration(first);
+            Rule::enum_head => {
+                let kind = self.enumeration(first)?;
                 self.optional_semicolon();
-                kind?
+                kind
             }
             Rule::sequence_def => self.sequence(first),
             Rule::dictionary_def => self.dictionary(first),
@@ -462,7 +508,11 @@ impl<'a> Driver<'a, '_> {
         let mut open = None;
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::simple_name => {
+                    let ident = self.ident(&c);
+                    self.define(&ident);
+                    name = Some(ident);
+                }
                 Rule::lbrace => open = Some(c),
                 _ => {}
             }
@@ -519,7 +569,41 @@ impl<'a> Driver<'a, '_> {
         if inner.as_rule() == Rule::keyword {
             self.keyword_as_name(&inner, what);
         }
-        self.ident(&inner)
+        let ident = self.ident(&inner);
+        self.define(&ident);
+        ident
+    }
+
+    /// Records a defined name for [`Driver::certainly_undefined`].
+    fn define(&mut self, name: &ast::Ident) {
+        self.defined.insert(name.name.to_ascii_lowercase());
+    }
+
+    /// Whether a type named in a member or parameter without a name cannot resolve: no
+    /// definition so far has its name, in any scope or case. bison looks the type up before
+    /// it sees the missing name and, when that fails, reports only "`T' is not defined"
+    /// (which the checker does, on the member kept under a placeholder name) instead of
+    /// "missing data member name". The typical case is a blank lost between type and name
+    /// (`intx;`). When unsure, the grammar's message stays.
+    fn certainly_undefined(&self, ty: &ast::TypeRef) -> bool {
+        let (ast::TypeRefKind::Named(n) | ast::TypeRefKind::Proxy(n)) = &ty.kind else {
+            return false;
+        };
+        let last = n.last().trim_start_matches('\\').to_ascii_lowercase();
+        const BUILTIN: [&str; 11] = [
+            "bool",
+            "byte",
+            "short",
+            "int",
+            "long",
+            "float",
+            "double",
+            "string",
+            "object",
+            "localobject",
+            "value",
+        ];
+        !self.defined.contains(&last) && !BUILTIN.contains(&last.as_str())
     }
 
     fn keyword_as_name(&mut self, p: &Pair<'a, Rule>, what: &str) {
@@ -628,22 +712,19 @@ impl<'a> Driver<'a, '_> {
         let inner = p.into_inner().next()?;
         let kind = match inner.as_rule() {
             Rule::object_proxy => ast::TypeRefKind::Builtin(ast::Builtin::ObjectProxy),
-            Rule::builtin => {
-                let kw = inner.into_inner().next()?;
-                ast::TypeRefKind::Builtin(match kw.as_rule() {
-                    Rule::kw_bool => ast::Builtin::Bool,
-                    Rule::kw_byte => ast::Builtin::Byte,
-                    Rule::kw_short => ast::Builtin::Short,
-                    Rule::kw_int => ast::Builtin::Int,
-                    Rule::kw_long => ast::Builtin::Long,
-                    Rule::kw_float => ast::Builtin::Float,
-                    Rule::kw_double => ast::Builtin::Double,
-                    Rule::kw_string => ast::Builtin::String,
-                    Rule::kw_Object => ast::Builtin::Object,
-                    Rule::kw_LocalObject => ast::Builtin::LocalObject,
-                    _ => ast::Builtin::Value,
-                })
-            }
+            Rule::builtin => ast::TypeRefKind::Builtin(match inner.as_str() {
+                "bool" => ast::Builtin::Bool,
+                "byte" => ast::Builtin::Byte,
+                "short" => ast::Builtin::Short,
+                "int" => ast::Builtin::Int,
+                "long" => ast::Builtin::Long,
+                "float" => ast::Builtin::Float,
+                "double" => ast::Builtin::Double,
+                "string" => ast::Builtin::String,
+                "Object" => ast::Builtin::Object,
+                "LocalObject" => ast::Builtin::LocalObject,
+                _ => ast::Builtin::Value,
+            }),
             Rule::proxy => ast::TypeRefKind::Proxy(self.scoped(&inner.into_inner().next()?)),
             _ => ast::TypeRefKind::Named(self.scoped(&inner.into_inner().next()?)),
         };
@@ -708,7 +789,9 @@ impl<'a> Driver<'a, '_> {
                 Rule::class_id => {
                     for part in c.into_inner() {
                         match part.as_rule() {
-                            Rule::def_name => name = Some(self.def_name(&part, "class name")),
+                            Rule::def_name | Rule::compact_name => {
+                                name = Some(self.def_name(&part, "class name"))
+                            }
                             Rule::int_or_name => compact_id = self.int_or_name(part),
                             _ => {}
                         }
@@ -857,27 +940,26 @@ impl<'a> Driver<'a, '_> {
         }
     }
 
-    /// The names after `extends` (interfaces) or `implements` (classes); `Object` and
-    /// `Value` are reported and dropped.
+    /// The names after `extends` (interfaces) or `implements` (classes); `Object` or
+    /// `Value` at the end is reported and dropped.
     fn base_names(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
         let mut names = Vec::new();
         for b in p.into_inner() {
-            if b.as_rule() != Rule::base_name {
-                continue;
-            }
-            let Some(inner) = b.into_inner().next() else {
-                continue;
-            };
-            match inner.as_rule() {
-                Rule::scoped_name => names.push(self.scoped(&inner)),
-                _ => {
-                    let span = self.pspan(&inner);
+            match b.as_rule() {
+                Rule::base_name => {
+                    if let Some(inner) = b.into_inner().next() {
+                        names.push(self.scoped(&inner));
+                    }
+                }
+                Rule::kw_Object | Rule::kw_Value => {
+                    let span = self.pspan(&b);
                     self.error(
                         "illegal-inheritance",
                         span,
-                        format!("illegal inheritance from type {}", inner.as_str()),
+                        format!("illegal inheritance from type {}", b.as_str()),
                     );
                 }
+                _ => {}
             }
         }
         names
@@ -915,33 +997,50 @@ impl<'a> Driver<'a, '_> {
                     if let Some(m) = self.member(p, body, start) {
                         members.push(m);
                     }
-                    self.end_member();
-                }
-                Err(at) => {
-                    self.syntax_error(at);
-                    match self.params_start(start, body) {
-                        Some(params) if at >= params => {
-                            // bison: `operation_preamble error ')'`, then the throws clause.
-                            if self.recover(at, b')') {
-                                self.skip();
-                                if let Ok((_, end)) = self.phrase(Rule::op_tail) {
-                                    self.pos = end;
-                                }
-                                self.end_member();
-                            }
+                    if std::mem::take(&mut self.silent_error) {
+                        // bison's YYERROR after a failed type lookup: quiet recovery.
+                        if self.recover(self.pos, b';') {
+                            self.quiet_from = Some(self.pos);
                         }
-                        _ => {
-                            self.recover(at, b';');
-                        }
+                    } else {
+                        self.end_member();
                     }
                 }
+                Err(at) => match self.params_start(start, body) {
+                    Some((op_at, params_at)) if at >= params_at => {
+                        // bison: `operation_preamble error ')'`: the operation and the
+                        // parameters read so far are kept, the rest up to `)` is skipped,
+                        // then come the throws clause and the `;`.
+                        let op = self.broken_operation(start, op_at, params_at, at);
+                        self.syntax_error(at);
+                        match op {
+                            Some(op) => {
+                                let op = self.operation_tail(op, start, at);
+                                members.push(Member::Operation(op));
+                            }
+                            None => {
+                                self.recover(at, b')');
+                            }
+                        }
+                        if !self.aborted {
+                            self.end_member();
+                        }
+                    }
+                    _ => {
+                        self.prefix_literals(start, at);
+                        self.syntax_error(at);
+                        if self.recover(at, b';') {
+                            self.quiet_from = Some(self.pos);
+                        }
+                    }
+                },
             }
         }
     }
 
-    /// Where the parameters of an operation starting at `start` begin, if its `name(` could
-    /// be read.
-    fn params_start(&mut self, start: usize, body: Body) -> Option<usize> {
+    /// Where the operation starting at `start` begins after its metadata, and where its
+    /// parameters begin, if its `name(` could be read.
+    fn params_start(&mut self, start: usize, body: Body) -> Option<(usize, usize)> {
         if !matches!(body, Body::Class | Body::Interface) {
             return None;
         }
@@ -950,9 +1049,8 @@ impl<'a> Driver<'a, '_> {
             let end = self.phrase_at(Rule::local_metadata, at).ok()?.1;
             at = self.trivia_end(end);
         }
-        self.phrase_at(Rule::op_preamble, at)
-            .ok()
-            .map(|(_, end)| end)
+        let end = self.phrase_at(Rule::op_preamble, at).ok()?.1;
+        Some((at, self.trivia_end(end)))
     }
 
     /// The `;` after a member; when it is missing, bison ends the member list there.
@@ -962,13 +1060,16 @@ impl<'a> Driver<'a, '_> {
             self.pos = at + 1;
             return;
         }
+        self.scan_token(at);
         self.error("missing-semicolon", span, "`;' missing after definition");
         self.pos = at;
         if matches!(self.byte(at), None | Some(b'}')) {
             return;
         }
         self.syntax_error(at);
-        self.recover(at, b';');
+        if self.recover(at, b';') {
+            self.quiet_from = Some(self.pos);
+        }
     }
 
     /// Lowers a member phrase (`class_member`, `interface_member`, `data_member_item`).
@@ -1042,7 +1143,11 @@ impl<'a> Driver<'a, '_> {
                 // Like the reference, keep a member under a unique placeholder name, so the
                 // body is not reported empty and the type is still checked.
                 let (at, span) = self.next_token(ty_end);
-                self.error("missing-name", span, "missing data member name");
+                if self.certainly_undefined(&ty) {
+                    self.silent_error = true;
+                } else {
+                    self.error("missing-name", span, "missing data member name");
+                }
                 name_end = at;
                 placeholder_name(span)
             }
@@ -1078,42 +1183,57 @@ impl<'a> Driver<'a, '_> {
         start: usize,
     ) -> Option<ast::Operation> {
         let end = self.pend(&p);
+        let mut op = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::op_preamble => op = self.preamble(c, metadata.clone(), start),
+                Rule::params => {
+                    let params = self.params(c);
+                    if let Some(op) = op.as_mut() {
+                        op.params = params;
+                    }
+                }
+                Rule::throws_clause => {
+                    let throws = self.throws(c);
+                    if let Some(op) = op.as_mut() {
+                        op.throws = throws;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut op = op?;
+        op.span = self.span(start, end);
+        Some(op)
+    }
+
+    /// An operation from its `op_preamble` (no parameters or exceptions yet).
+    fn preamble(
+        &mut self,
+        p: Pair<'a, Rule>,
+        metadata: Option<ast::Metadata>,
+        start: usize,
+    ) -> Option<ast::Operation> {
+        let end = self.pend(&p);
         let mut idempotent = false;
         let mut return_type = None;
         let mut name = None;
         let mut name_start = 0;
         let mut doc = None;
         let mut name_paren = None;
-        let mut params = Vec::new();
-        let mut throws = Vec::new();
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::op_preamble => {
-                    for part in c.into_inner() {
-                        match part.as_rule() {
-                            Rule::kw_idempotent => idempotent = true,
-                            Rule::return_type => return_type = self.return_type(part),
-                            Rule::op_name => {
-                                name_start = self.pstart(&part);
-                                name = self.op_name(part);
-                            }
-                            Rule::lparen => {
-                                let paren_end = self.pend(&part);
-                                doc = self.docs.take(self.pstart(&part), self.sources);
-                                name_paren = Some(self.span(name_start, paren_end));
-                            }
-                            _ => {}
-                        }
-                    }
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::kw_idempotent => idempotent = true,
+                Rule::return_type => return_type = self.return_type(part),
+                Rule::op_name => {
+                    name_start = self.pstart(&part);
+                    name = self.op_name(part);
                 }
-                Rule::params => {
-                    for param in c.into_inner() {
-                        if let Some(param) = self.parameter(param) {
-                            params.push(param);
-                        }
-                    }
+                Rule::lparen => {
+                    let paren_end = self.pend(&part);
+                    doc = self.docs.take(self.pstart(&part), self.sources);
+                    name_paren = Some(self.span(name_start, paren_end));
                 }
-                Rule::throws_clause => throws = self.throws(c),
                 _ => {}
             }
         }
@@ -1124,10 +1244,155 @@ impl<'a> Driver<'a, '_> {
             return_type: return_type?,
             name: name?,
             name_paren: name_paren?,
-            params,
-            throws,
+            params: Vec::new(),
+            throws: Vec::new(),
             span: self.span(start, end),
         })
+    }
+
+    fn params(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Parameter> {
+        let mut params = Vec::new();
+        for param in p.into_inner().filter(|c| c.as_rule() == Rule::param) {
+            if let Some(param) = self.parameter(param) {
+                params.push(param);
+            }
+        }
+        params
+    }
+
+    /// The operation starting at `start` (`at`: after its metadata) whose parameter list,
+    /// starting at `params_at`, has a syntax error: its preamble and the parameters before
+    /// the error.
+    fn broken_operation(
+        &mut self,
+        start: usize,
+        at: usize,
+        params_at: usize,
+        error_at: usize,
+    ) -> Option<ast::Operation> {
+        let metadata = match self.byte(start) {
+            Some(b'[') => {
+                let (p, _) = self.phrase_at(Rule::local_metadata, start).ok()?;
+                Some(self.metadata(p))
+            }
+            _ => None,
+        };
+        let (p, _) = self.phrase_at(Rule::op_preamble, at).ok()?;
+        let mut op = self.preamble(p, metadata, start)?;
+        let mut read = params_at;
+        if let Ok((p, end)) = self.phrase_at(Rule::params, params_at) {
+            op.params = self.params(p);
+            read = end;
+        }
+        self.prefix_literals(read, error_at);
+        Some(op)
+    }
+
+    /// After a syntax error at `error_at` in the parameters of `op`: skips to the `)` and
+    /// reads the throws clause.
+    fn operation_tail(
+        &mut self,
+        mut op: ast::Operation,
+        start: usize,
+        error_at: usize,
+    ) -> ast::Operation {
+        if self.recover(error_at, b')') {
+            let tail_at = self.trivia_end(self.pos);
+            if let Ok((p, end)) = self.phrase_at(Rule::op_tail, tail_at) {
+                self.pos = end;
+                if let Some(t) = p.into_inner().next() {
+                    op.throws = self.throws(t);
+                }
+            }
+        }
+        op.span = self.span(start, self.pos);
+        op
+    }
+
+    /// The reference scanner checks literals as it reads them: those before the point where
+    /// a phrase failed were reported before its syntax error.
+    /// Also reports an `optional` without its tag there (bison reduced it before failing).
+    fn prefix_literals(&mut self, start: usize, at: usize) {
+        let mut i = start;
+        loop {
+            i = self.trivia_end(i);
+            if i >= at {
+                return;
+            }
+            if let Some(end) = self.scan_literal(i, at) {
+                i = end;
+                continue;
+            }
+            let end = self.token_end(i).max(i + 1);
+            if self.text.get(i..end) == Some("optional") {
+                let (next, span) = self.next_token(end);
+                let tagless = match self.byte(next) {
+                    Some(b'(') => {
+                        let (close, span) = self.next_token(next + 1);
+                        (self.byte(close) == Some(b')') && close < at).then_some(span)
+                    }
+                    _ => (next <= at).then_some(span),
+                };
+                if let Some(span) = tagless {
+                    self.error("optional-missing-tag", span, "missing tag for optional");
+                }
+            }
+            i = end;
+        }
+    }
+
+    /// A definition that failed after `class`/`interface`/`exception`/`struct`/`enum` and a
+    /// keyword: bison had already reported the keyword as a name.
+    fn head_keyword(&mut self, start: usize, at: usize) {
+        let Ok((p, end)) = self.phrase_at(Rule::head_prefix, start) else {
+            return;
+        };
+        if end > at {
+            return;
+        }
+        let mut what = "";
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_class => what = "class name",
+                Rule::kw_interface => what = "interface name",
+                Rule::kw_exception => what = "exception name",
+                Rule::kw_struct => what = "struct name",
+                Rule::kw_enum => what = "enumeration name",
+                Rule::keyword => self.keyword_as_name(&c, what),
+                _ => {}
+            }
+        }
+    }
+
+    /// Decodes the literal token at `i` if there is one ending by `limit`, reporting its
+    /// problems as the reference scanner does; returns its end.
+    fn scan_literal(&mut self, i: usize, limit: usize) -> Option<usize> {
+        let (p, end) = match self.byte(i)? {
+            b'"' => self.phrase_at(Rule::string_lit, i).ok()?,
+            b'0'..=b'9' | b'.' | b'+' | b'-' => self
+                .phrase_at(Rule::floating, i)
+                .or_else(|_| self.phrase_at(Rule::integer, i))
+                .ok()?,
+            _ => return None,
+        };
+        if end > limit {
+            return None;
+        }
+        match p.as_rule() {
+            Rule::string_lit => {
+                self.string_literal(&p);
+            }
+            Rule::integer => {
+                self.int_literal(&p);
+            }
+            _ => {
+                if let (_, Some(problem)) = literal::floating(p.as_str()) {
+                    let span = self.pspan(&p);
+                    self.report(span, problem);
+                }
+            }
+        }
+        Some(end)
     }
 
     fn return_type(&mut self, p: Pair<'a, Rule>) -> Option<ast::ReturnType> {
@@ -1207,7 +1472,9 @@ impl<'a> Driver<'a, '_> {
             Some(name) => name,
             None => {
                 let (at, span) = self.next_token(end);
-                self.error("missing-name", span, "missing parameter name");
+                if !self.certainly_undefined(&ty) {
+                    self.error("missing-name", span, "missing parameter name");
+                }
                 name_start = at;
                 placeholder_name(span)
             }
@@ -1315,6 +1582,9 @@ impl<'a> Driver<'a, '_> {
         self.expect_semicolon(what);
     }
 
+    /// An enum: its head (up to `{`) was parsed; reads the enumerators one by one up to
+    /// the `}`. After a syntax error the enum is dropped and bison's recovery (to the next
+    /// `;`) happens in the enclosing definition list.
     fn enumeration(
         &mut self,
         p: Pair<'a, Rule>,
@@ -1322,9 +1592,7 @@ impl<'a> Driver<'a, '_> {
         let mut local = false;
         let mut name = None;
         let mut open = None;
-        let mut close = None;
         let mut doc = None;
-        let mut enumerators = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::kw_local => local = true,
@@ -1333,12 +1601,46 @@ impl<'a> Driver<'a, '_> {
                     doc = self.docs.take(self.pstart(&c), self.sources);
                     open = Some(self.pspan(&c));
                 }
-                Rule::enumerator_list => enumerators = self.enumerators(c),
-                Rule::rbrace => close = Some(self.pspan(&c)),
                 _ => {}
             }
         }
-        let (open, close) = (open?, close?);
+        let open = open?;
+        let mut enumerators = Vec::new();
+        let close = loop {
+            self.skip();
+            let start = self.pos;
+            let mut parsed = None;
+            if !matches!(self.byte(start), Some(b',' | b'}')) {
+                match self.phrase(Rule::enumerator) {
+                    Ok((p, end)) => {
+                        self.pos = end;
+                        parsed = Some(p);
+                    }
+                    Err(at) => {
+                        self.prefix_literals(start, at);
+                        self.enum_error(at);
+                        return None;
+                    }
+                }
+            }
+            let (at, after) = self.next_token(self.pos);
+            if let Some(p) = parsed {
+                if let Some(e) = self.enumerator(p, at, after) {
+                    enumerators.push(e);
+                }
+            }
+            match self.byte(at) {
+                Some(b',') => self.pos = at + 1,
+                Some(b'}') => {
+                    self.pos = at + 1;
+                    break after;
+                }
+                _ => {
+                    self.enum_error(at);
+                    return None;
+                }
+            }
+        };
         let Some(name) = name else {
             self.error("missing-name", close, "missing enumeration name");
             return None;
@@ -1352,47 +1654,50 @@ impl<'a> Driver<'a, '_> {
         Some((ast::DefinitionKind::Enum(e), doc))
     }
 
-    fn enumerators(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Enumerator> {
-        let items: Vec<Pair<'a, Rule>> = p.into_inner().collect();
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if item.as_rule() != Rule::enumerator {
-                continue;
-            }
-            let mut name = None;
-            let mut value = None;
-            for c in item.clone().into_inner() {
-                match c.as_rule() {
-                    Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
-                    Rule::int_or_name => value = self.int_or_name(c),
-                    _ => {}
-                }
-            }
-            let Some(name) = name else { continue };
-            // Value checks are reported at the value, or else at the `,` or `}` after.
-            let (trigger, after) = match &value {
-                Some(v) => {
-                    let start = item
-                        .clone()
-                        .into_inner()
-                        .find(|c| c.as_rule() == Rule::int_or_name)
-                        .map_or(self.pstart(item), |c| self.pstart(&c));
-                    (start, v.span())
-                }
-                None => match items.get(i + 1) {
-                    Some(next) => (self.pstart(next), self.pspan(next)),
-                    None => self.next_token(self.pend(item)),
-                },
-            };
-            let doc = self.docs.take(trigger, self.sources);
-            out.push(ast::Enumerator {
-                doc,
-                name,
-                value,
-                after,
-            });
+    /// A syntax error in an enum body: bison recovers in the enclosing definition list.
+    fn enum_error(&mut self, at: usize) {
+        self.syntax_error(at);
+        if self.byte(at).is_none() {
+            self.aborted = true;
+        } else {
+            self.recover(at, b';');
         }
-        out
+    }
+
+    /// One enumerator; `after_at`/`after` is the token after it (`,` or `}`, or whatever
+    /// stands there).
+    fn enumerator(
+        &mut self,
+        p: Pair<'a, Rule>,
+        after_at: usize,
+        after: Span,
+    ) -> Option<ast::Enumerator> {
+        let mut name = None;
+        let mut value = None;
+        let mut value_at = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
+                Rule::int_or_name => {
+                    value_at = Some(self.pstart(&c));
+                    value = self.int_or_name(c);
+                }
+                _ => {}
+            }
+        }
+        let name = name?;
+        // Value checks are reported at the value, or else at the `,` or `}` after it.
+        let (trigger, after) = match &value {
+            Some(v) => (value_at.unwrap_or(after_at), v.span()),
+            None => (after_at, after),
+        };
+        let doc = self.docs.take(trigger, self.sources);
+        Some(ast::Enumerator {
+            doc,
+            name,
+            value,
+            after,
+        })
     }
 
     fn sequence(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
@@ -1462,7 +1767,11 @@ impl<'a> Driver<'a, '_> {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::meta_ty => ty = self.meta_ty(c),
-                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::simple_name => {
+                    let ident = self.ident(&c);
+                    self.define(&ident);
+                    name = Some(ident);
+                }
                 Rule::const_value => {
                     value_start = self.pstart(&c);
                     value = self.const_value(c);
@@ -1471,10 +1780,16 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let (ty, value) = (ty?, value?);
-        let Some(name) = name else {
-            self.error("missing-name", value.span, "missing constant name");
-            self.expect_semicolon("const definition");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            // bison looks the type up first; an unknown type is all it reports (the checker
+            // does, on the constant kept under a placeholder name).
+            None if self.certainly_undefined(&ty) => placeholder_name(ty.span),
+            None => {
+                self.error("missing-name", value.span, "missing constant name");
+                self.expect_semicolon("const definition");
+                return None;
+            }
         };
         let doc = self.docs.take(value_start, self.sources);
         self.expect_semicolon("const definition");

@@ -30,7 +30,10 @@ pub const ICE_VERSION: u32 = 30708;
 /// mcpp's limit on `#include` nesting.
 const MAX_INCLUDE_DEPTH: usize = 256;
 /// Largest preprocessed buffer we build (guards against exponential inclusion).
-const MAX_OUTPUT: usize = 256 << 20;
+const MAX_OUTPUT: usize = 64 << 20;
+/// Most files one compilation may open through `#include` (a file included twice counts
+/// twice); Ice's own largest file needs a few dozen.
+const MAX_INCLUSIONS: usize = 1 << 16;
 
 /// The preprocessor's output for one compiled file.
 #[derive(Clone, Debug)]
@@ -90,6 +93,7 @@ pub fn preprocess_source(
         errors: 0,
         fatal: false,
         main,
+        included_from: Vec::new(),
     };
     pp.run(main);
     if pp.errors > 0 {
@@ -206,24 +210,33 @@ struct Pp<'a> {
     errors: usize,
     fatal: bool,
     main: FileId,
+    /// The `#include` directives that led to the file being read, outermost first.
+    included_from: Vec<Span>,
 }
 
 impl Pp<'_> {
     fn run(&mut self, main: FileId) {
         let dir = parent_dir(&self.sources.file(main).name);
         let mut stack = vec![self.open_frame(main, dir, 0)];
+        let mut inclusions = 0usize;
         while !self.fatal {
             let Some(f) = stack.last_mut() else { break };
             if f.pos >= f.text.len() {
                 self.finish_frame(f);
                 stack.pop();
+                self.included_from.pop();
                 if let Some(p) = stack.last() {
                     self.segment(p.file, p.pos, true, p.level);
                 }
                 continue;
             }
             if let Some(include) = self.step(f) {
-                if stack.len() >= MAX_INCLUDE_DEPTH {
+                inclusions += 1;
+                if inclusions > MAX_INCLUSIONS {
+                    let msg = format!("More than {MAX_INCLUSIONS} inclusions of files");
+                    self.error("pp-include-depth", include.1, msg);
+                    self.fatal = true;
+                } else if stack.len() >= MAX_INCLUDE_DEPTH {
                     let span = include.1;
                     self.error(
                         "pp-include-depth",
@@ -233,9 +246,10 @@ impl Pp<'_> {
                     self.fatal = true;
                 } else {
                     let level = stack.len() as u32;
-                    let (file, _, dir) = include;
+                    let (file, site, dir) = include;
                     let frame = self.open_frame(file, dir, level);
                     stack.push(frame);
+                    self.included_from.push(site);
                 }
             }
             if self.out.len() > MAX_OUTPUT {
@@ -304,11 +318,23 @@ impl Pp<'_> {
 
     fn push_error(&mut self, d: Diagnostic) {
         self.errors += 1;
-        self.diags.push(d);
+        self.push(d);
     }
 
     fn warning(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(code, span, message));
+        self.push(Diagnostic::warning(code, span, message));
+    }
+
+    /// Records a diagnostic, noting the chain of includes that led to its file (as mcpp's
+    /// `from FILE: LINE:` lines do).
+    fn push(&mut self, mut d: Diagnostic) {
+        // The innermost few are what a reader needs (the chain can be 256 long).
+        for site in self.included_from.iter().rev().take(16) {
+            let f = self.sources.file(site.file);
+            let (name, line) = f.presumed_line(site.start);
+            d.notes.push(format!("included from {name}:{line}"));
+        }
+        self.diags.push(d);
     }
 
     /// Processes one line of `f` (a directive, or text possibly continued by a comment).
@@ -355,7 +381,7 @@ impl Pp<'_> {
                                 "End of input with unterminated comment, terminated the comment",
                             )
                             .with_label(span_at(f.file, i, 2), "the comment starts here");
-                            self.diags.push(d);
+                            self.push(d);
                             i = b.len();
                             if active {
                                 self.out.extend_from_slice(&b[copied..i]);
@@ -611,7 +637,7 @@ impl Pp<'_> {
                                 "previously macro \"{n}\" defined as: {}",
                                 old.text
                             ));
-                            self.diags.push(d);
+                            self.push(d);
                         }
                     }
                     self.macros.insert(n, m);
