@@ -1344,6 +1344,13 @@ impl<'a> Driver<'a, '_> {
     /// A definition that failed after `class`/`interface`/`exception`/`struct`/`enum` and a
     /// keyword: bison had already reported the keyword as a name.
     fn head_keyword(&mut self, start: usize, at: usize) {
+        if let Ok((_, end)) = self.phrase_at(Rule::enum_nameless, start) {
+            let (next, span) = self.next_token(end);
+            if next <= at {
+                self.error("missing-name", span, "missing enumeration name");
+            }
+            return;
+        }
         let Ok((p, end)) = self.phrase_at(Rule::head_prefix, start) else {
             return;
         };
@@ -1605,6 +1612,10 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let open = open?;
+        if name.is_none() {
+            // bison's mid-rule action runs as soon as `enum` is not followed by a name.
+            self.error("missing-name", open, "missing enumeration name");
+        }
         let mut enumerators = Vec::new();
         let close = loop {
             self.skip();
@@ -1641,10 +1652,7 @@ impl<'a> Driver<'a, '_> {
                 }
             }
         };
-        let Some(name) = name else {
-            self.error("missing-name", close, "missing enumeration name");
-            return None;
-        };
+        let name = name?;
         let e = ast::Enum {
             local,
             name,
