@@ -1139,3 +1139,96 @@ fn random_graphs_survive_a_round_trip_through_zeroc_ice() {
         })
         .unwrap();
 }
+
+// ---- reference chains and encoding 1.0 graphs ---------------------------------------------
+
+/// A sequence whose element i refers back to element i - 1: little nesting while decoding,
+/// but a chain of `n` references (dropping it would recurse `n` deep).
+fn back_chain(n: usize) -> Vec<Option<Value<Node>>> {
+    let mut v: Vec<Option<Value<Node>>> = Vec::new();
+    for i in 0..n {
+        let prev = v.last().cloned().flatten();
+        v.push(Some(Value::new(Node {
+            value: i as i32,
+            next: prev,
+        })));
+    }
+    v
+}
+
+#[test]
+fn long_reference_chains_are_refused_however_they_are_nested() {
+    for format in [Format::Compact, Format::Sliced] {
+        for (n, ok) in [(50, true), (51, false)] {
+            let bytes = encode_seq(&back_chain(n), format);
+            let mut input = InputStream::new(&bytes);
+            input.start_encapsulation().unwrap();
+            let count = input.read_count(1).unwrap();
+            let r: Result<Vec<_>, _> = (0..count).map(|_| input.read_value::<Node>()).collect();
+            assert_eq!(r.is_ok(), ok, "{format:?} {n}");
+            if let Err(e) = r {
+                assert!(e.message.contains("chain of 51"), "{e}");
+            }
+        }
+    }
+}
+
+fn encode_seq_1_0(roots: &[Option<Value<Node>>]) -> Vec<u8> {
+    let mut out = OutputStream::new();
+    out.start_encapsulation(ENCODING_1_0);
+    out.write_size(roots.len());
+    for r in roots {
+        out.write_value(r.as_ref());
+    }
+    out.write_pending_values();
+    out.end_encapsulation();
+    out.into_vec()
+}
+
+fn decode_seq_1_0(bytes: &[u8], accept_cycles: bool) -> Result<Vec<Option<Value<Node>>>, String> {
+    register();
+    let mut input = InputStream::new(bytes);
+    input.set_accept_class_cycles(accept_cycles);
+    input.start_encapsulation().map_err(|e| e.to_string())?;
+    let n = input.read_count(1).map_err(|e| e.to_string())?;
+    let v: Result<Vec<_>, _> = (0..n).map(|_| input.read_value::<Node>()).collect();
+    let v = v.map_err(|e| e.to_string())?;
+    input.read_pending_values().map_err(|e| e.to_string())?;
+    input.end_encapsulation().map_err(|e| e.to_string())?;
+    Ok(v)
+}
+
+#[test]
+fn encoding_1_0_graphs_are_checked_for_cycles_and_depth() {
+    let cyclic = make_graph(&[(1, Some(1)), (2, Some(0))], &[Some(0)]);
+    let bytes = encode_seq_1_0(&cyclic);
+    break_cycles(&cyclic);
+    assert!(decode_seq_1_0(&bytes, false).unwrap_err().contains("cycle"));
+    let back = decode_seq_1_0(&bytes, true).unwrap();
+    let a = back[0].clone().unwrap();
+    let b = a.read().next.clone().unwrap();
+    assert_eq!((a.read().value, b.read().value), (1, 2));
+    assert!(Value::ptr_eq(b.read().next.as_ref().unwrap(), &a));
+    break_cycles(&back);
+
+    for (n, ok) in [(50, true), (51, false)] {
+        let bytes = encode_seq_1_0(&[Some(chain(n))]);
+        let r = decode_seq_1_0(&bytes, false);
+        assert_eq!(r.is_ok(), ok, "{n}: {r:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn random_graphs_round_trip_in_encoding_1_0((nodes, roots) in graph()) {
+        let original = make_graph(&nodes, &roots);
+        let bytes = encode_seq_1_0(&original);
+        let decoded = decode_seq_1_0(&bytes, true).expect("decodes");
+        prop_assert!(isomorphic(&original, &decoded));
+        prop_assert_eq!(decode_seq_1_0(&bytes, false).is_err(), has_cycle(&nodes, &roots));
+        break_cycles(&original);
+        break_cycles(&decoded);
+    }
+}
