@@ -30,6 +30,18 @@ class EchoI(Vec.Echo):
     def echoNodeSliced(self, v, current=None):
         return v
 
+    def throwDerived(self, reason, code, detail, current=None):
+        raise Vec.DerivedError(reason, code, detail)
+
+    def throwDerivedSliced(self, reason, code, detail, current=None):
+        raise Vec.DerivedError(reason, code, detail)
+
+    def throwClassCarrier(self, reason, current=None):
+        raise Vec.ClassCarrier(reason, Vec.Base(len(reason), reason))
+
+    def throwClassCarrierSliced(self, reason, current=None):
+        raise Vec.ClassCarrier(reason, Vec.Base(len(reason), reason))
+
 
 init = Ice.InitializationData()
 init.properties = Ice.createProperties()
