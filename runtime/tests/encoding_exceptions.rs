@@ -304,6 +304,25 @@ proptest! {
     }
 }
 
+/// Encodes `ex` in its own encapsulation (1.1) in `format`.
+fn reencode(format: Format, ex: &dyn UserException) -> Vec<u8> {
+    let mut out = OutputStream::new();
+    out.set_format(format);
+    out.start_encapsulation(ENCODING_1_1);
+    ex.encode_exception(&mut out);
+    out.end_encapsulation();
+    out.into_vec()
+}
+
+/// Decodes the exception in a reply's encapsulation.
+fn decode_reply(reply: &[u8]) -> Box<dyn UserException> {
+    let mut input = InputStream::new(reply);
+    input.start_encapsulation().unwrap();
+    let ex = input.read_exception(Some(&vec_exceptions)).unwrap();
+    input.end_encapsulation().unwrap();
+    ex
+}
+
 /// A real Ice 3.7 server raises `DerivedError` and `ClassCarrier` with random members, in
 /// the compact and sliced formats: each reply decodes to the exception that was raised and
 /// our encoder reproduces its bytes exactly.
@@ -332,20 +351,12 @@ fn exceptions_raised_by_zeroc_ice_decode_and_encode_back_identically() {
                     params.end_encapsulation();
                     let (status, reply) = peer.borrow_mut().invoke_any(op, params.as_slice());
                     prop_assert_eq!(status, 1);
-                    let mut input = InputStream::new(&reply);
-                    input.start_encapsulation().unwrap();
-                    let ex = input.read_exception(Some(&vec_exceptions)).unwrap();
-                    input.end_encapsulation().unwrap();
+                    let ex = decode_reply(&reply);
                     let d = ex.downcast_ref::<DerivedError>().expect("DerivedError");
                     prop_assert_eq!(&d.reason, &reason);
                     prop_assert_eq!(d.code, code);
                     prop_assert_eq!(&d.detail, &detail);
-                    let mut out = OutputStream::new();
-                    out.set_format(format);
-                    out.start_encapsulation(ENCODING_1_1);
-                    ex.encode_exception(&mut out);
-                    out.end_encapsulation();
-                    prop_assert_eq!(to_hex(out.as_slice()), to_hex(&reply));
+                    prop_assert_eq!(to_hex(&reencode(format, ex.as_ref())), to_hex(&reply));
                 }
                 for (format, op) in [
                     (Format::Compact, "throwClassCarrier"),
@@ -357,10 +368,7 @@ fn exceptions_raised_by_zeroc_ice_decode_and_encode_back_identically() {
                     params.end_encapsulation();
                     let (status, reply) = peer.borrow_mut().invoke_any(op, params.as_slice());
                     prop_assert_eq!(status, 1);
-                    let mut input = InputStream::new(&reply);
-                    input.start_encapsulation().unwrap();
-                    let ex = input.read_exception(Some(&vec_exceptions)).unwrap();
-                    input.end_encapsulation().unwrap();
+                    let ex = decode_reply(&reply);
                     let c = ex.downcast_ref::<ClassCarrier>().expect("ClassCarrier");
                     prop_assert_eq!(&c.reason, &reason);
                     let obj = c.obj.as_ref().expect("obj").read().clone();
@@ -371,12 +379,7 @@ fn exceptions_raised_by_zeroc_ice_decode_and_encode_back_identically() {
                             name: reason.clone()
                         }
                     );
-                    let mut out = OutputStream::new();
-                    out.set_format(format);
-                    out.start_encapsulation(ENCODING_1_1);
-                    ex.encode_exception(&mut out);
-                    out.end_encapsulation();
-                    prop_assert_eq!(to_hex(out.as_slice()), to_hex(&reply));
+                    prop_assert_eq!(to_hex(&reencode(format, ex.as_ref())), to_hex(&reply));
                 }
                 Ok(())
             },

@@ -437,14 +437,7 @@ impl<'a> InputStream<'a> {
         let dec = self.class_decoder();
         let height = dec.top(pos)?.max_child + 1;
         if height > dec.config.depth_max {
-            return Err(MarshalError::new(
-                pos,
-                format!(
-                    "maximum class graph depth reached: a chain of {height} references \
-                     (Ice.ClassGraphDepthMax = {})",
-                    dec.config.depth_max
-                ),
-            ));
+            return Err(chain_too_long(pos, height, dec.config.depth_max));
         }
         if let Some(entry) = dec.instances.get_mut(e) {
             entry.in_progress = false;
@@ -1099,14 +1092,7 @@ fn check_graph_1_0(dec: &ClassDecoder, pos: usize) -> Result<(), MarshalError> {
                 .max()
                 .unwrap_or(0);
             if h > dec.config.depth_max {
-                return Err(MarshalError::new(
-                    pos,
-                    format!(
-                        "maximum class graph depth reached: a chain of {h} references \
-                         (Ice.ClassGraphDepthMax = {})",
-                        dec.config.depth_max
-                    ),
-                ));
+                return Err(chain_too_long(pos, h, dec.config.depth_max));
             }
             height[v] = h;
             color[v] = BLACK;
@@ -1114,6 +1100,16 @@ fn check_graph_1_0(dec: &ClassDecoder, pos: usize) -> Result<(), MarshalError> {
         }
     }
     Ok(())
+}
+
+fn chain_too_long(pos: usize, height: usize, max: usize) -> MarshalError {
+    MarshalError::new(
+        pos,
+        format!(
+            "maximum class graph depth reached: a chain of {height} references \
+             (Ice.ClassGraphDepthMax = {max})"
+        ),
+    )
 }
 
 fn run_deferred(dec: &mut ClassDecoder) -> Result<(), MarshalError> {
