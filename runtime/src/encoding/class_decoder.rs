@@ -27,8 +27,9 @@ use super::{Decode, InputStream, MarshalError, OptionalFormat, ENCODING_1_0};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Ice's default for `Ice.ClassGraphDepthMax`.
-pub const DEFAULT_CLASS_GRAPH_DEPTH_MAX: usize = 50;
+/// The default of `Ice.ClassGraphDepthMax` in Ice 3.7.8 (checked: a chain of 100 instances
+/// is accepted, 101 refused).
+pub const DEFAULT_CLASS_GRAPH_DEPTH_MAX: usize = 100;
 
 /// A factory that knows which exceptions an operation declares: given a type id, a default
 /// instance to decode into, or `None`.
@@ -191,7 +192,7 @@ impl<'a> InputStream<'a> {
         self.encoding() == ENCODING_1_0
     }
 
-    /// Sets `Ice.ClassGraphDepthMax` for this stream (default 50): how deeply instances may
+    /// Sets `Ice.ClassGraphDepthMax` for this stream (default 100, as in Ice 3.7.8): how deeply instances may
     /// nest while being read.
     pub fn set_class_graph_depth_max(&mut self, max: usize) {
         self.classes
