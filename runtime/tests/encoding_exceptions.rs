@@ -381,6 +381,25 @@ fn exceptions_raised_by_zeroc_ice_decode_and_encode_back_identically() {
                     );
                     prop_assert_eq!(to_hex(&reencode(format, ex.as_ref())), to_hex(&reply));
                 }
+                // Encoding 1.0: "uses classes", then the instance after the slices.
+                let mut params = OutputStream::new();
+                params.start_encapsulation(ENCODING_1_0);
+                params.write_string(&reason);
+                params.end_encapsulation();
+                let (status, reply) = peer
+                    .borrow_mut()
+                    .invoke_any("throwClassCarrier", params.as_slice());
+                prop_assert_eq!(status, 1);
+                prop_assert_eq!(&reply[4..6], &[1u8, 0][..]);
+                let ex = decode_reply(&reply);
+                let c = ex.downcast_ref::<ClassCarrier>().expect("ClassCarrier");
+                prop_assert_eq!(&c.reason, &reason);
+                prop_assert_eq!(&c.obj.as_ref().expect("obj").read().name, &reason);
+                let mut out = OutputStream::new();
+                out.start_encapsulation(ENCODING_1_0);
+                ex.encode_exception(&mut out);
+                out.end_encapsulation();
+                prop_assert_eq!(to_hex(out.as_slice()), to_hex(&reply));
                 Ok(())
             },
         )
