@@ -293,7 +293,7 @@ impl Communicator {
         let done = self.inner.shutdown_done.clone();
         self.inner.handle.spawn(async move {
             futures::future::join_all(futures).await;
-            let _ = done.send(true);
+            done.send_replace(true);
         });
     }
 
