@@ -171,3 +171,41 @@ async fn connecting_to_a_closed_port_is_refused() {
         .unwrap_err();
     assert!(matches!(e, Error::ConnectionRefused(_)), "{e:?}");
 }
+
+#[tokio::test]
+async fn ipv6_and_endpoint_listeners() {
+    let echo = Arc::new(Echo::default());
+    let endpoint: ice_runtime::encoding::EndpointData = "tcp -h ::1 -p 0 -t 5000".parse().unwrap();
+    let config = ConnectionConfig {
+        side: Side::Server,
+        ..ConnectionConfig::default()
+    };
+    let listener = match connection::listen_endpoint(&endpoint, config, echo).await {
+        Ok(l) => l,
+        Err(e) => {
+            // Machines without IPv6 loopback cannot run this test; say so loudly.
+            panic!("cannot listen on ::1: {e}");
+        }
+    };
+    let published = listener.local_endpoint().to_string();
+    assert!(published.starts_with("tcp -h \"::1\" -p "), "{published}");
+    assert!(published.ends_with("-t 5000"), "{published}");
+    let port = listener.local_addr().port();
+    assert_ne!(port, 0);
+    for host in ["::1", "[::1]"] {
+        let conn = connection::connect(host, port, ConnectionConfig::default())
+            .await
+            .unwrap();
+        let r = conn
+            .invoke(request("op", b"\x01"), true, false)
+            .await
+            .unwrap();
+        assert_eq!(payload(r), b"\x01");
+    }
+    let udp: ice_runtime::encoding::EndpointData = "udp -h 127.0.0.1 -p 0".parse().unwrap();
+    let e =
+        connection::listen_endpoint(&udp, ConnectionConfig::default(), Arc::new(Echo::default()))
+            .await
+            .unwrap_err();
+    assert!(matches!(e, Error::EndpointParse { .. }), "{e:?}");
+}

@@ -18,7 +18,7 @@ mod config;
 mod listener;
 
 pub use config::{AcmClose, AcmConfig, AcmHeartbeat, ConnectionConfig, Side};
-pub use listener::{listen, Listener};
+pub use listener::{listen, listen_endpoint, Listener};
 
 use crate::error::{Error, Result};
 use crate::identity::ReplyStatus;
@@ -26,6 +26,7 @@ use crate::incoming::{IncomingRequest, ReplySink, RequestHandler, Responder, HEA
 use crate::protocol::{
     self, Message, MessageType, ReplyMessage, CLOSE_CONNECTION, VALIDATE_CONNECTION,
 };
+use crate::transport::{self, map_io_error};
 use bytes::BytesMut;
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -114,17 +115,6 @@ impl PartialEq for Connection {
 
 impl Eq for Connection {}
 
-fn map_io_error(e: &std::io::Error, what: &str) -> Error {
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(what.to_owned()),
-        std::io::ErrorKind::UnexpectedEof
-        | std::io::ErrorKind::ConnectionReset
-        | std::io::ErrorKind::ConnectionAborted
-        | std::io::ErrorKind::BrokenPipe => Error::ConnectionLost(format!("{what}: {e}")),
-        _ => Error::Socket(format!("{what}: {e}")),
-    }
-}
-
 async fn wait_closed(rx: &mut watch::Receiver<State>) {
     let _ = rx.wait_for(|s| matches!(s, State::Closed(_))).await;
 }
@@ -135,33 +125,20 @@ pub async fn connect(host: &str, port: u16, config: ConnectionConfig) -> Result<
     let what = format!("{host}:{port}");
     let limit = config.connect_timeout;
     let attempt = async {
-        let addrs = tokio::net::lookup_host((host, port))
+        let mut stream = transport::connect_tcp(host, port).await?;
+        let mut header = [0u8; HEADER_SIZE];
+        stream
+            .read_exact(&mut header)
             .await
-            .map_err(|e| Error::Socket(format!("cannot resolve `{host}': {e}")))?;
-        let mut last = Error::Socket(format!("`{host}' resolves to no address"));
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    let mut stream = stream;
-                    let mut header = [0u8; HEADER_SIZE];
-                    stream
-                        .read_exact(&mut header)
-                        .await
-                        .map_err(|e| map_io_error(&e, &format!("validating {addr}")))?;
-                    let h = protocol::parse_header(&header, config.message_size_max)?;
-                    if h.message_type != MessageType::ValidateConnection {
-                        return Err(Error::Protocol(format!(
-                            "connection to {addr} not validated: received a {:?} message first",
-                            h.message_type
-                        )));
-                    }
-                    return Ok(stream);
-                }
-                Err(e) => last = map_io_error(&e, &addr.to_string()),
-            }
+            .map_err(|e| map_io_error(&e, &format!("validating the connection to {what}")))?;
+        let h = protocol::parse_header(&header, config.message_size_max)?;
+        if h.message_type != MessageType::ValidateConnection {
+            return Err(Error::Protocol(format!(
+                "connection to {what} not validated: received a {:?} message first",
+                h.message_type
+            )));
         }
-        Err(last)
+        Ok(stream)
     };
     let stream = tokio::time::timeout(limit, attempt).await.map_err(|_| {
         Error::ConnectTimeout(format!(
