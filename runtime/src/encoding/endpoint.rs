@@ -556,11 +556,10 @@ fn parse_endpoint(
         let mut out = OutputStream::new();
         EndpointData::Opaque(opaque).encode(&mut out);
         let mut input = InputStream::new(out.as_slice());
-        return EndpointData::decode(&mut input).map(Some).map_err(|e| {
-            err(format!(
-                "cannot decode the body of opaque endpoint {desc}: {e}"
-            ))
-        });
+        // Ice fails here with a marshal error (UnmarshalOutOfBoundsException).
+        return EndpointData::decode(&mut input)
+            .map(Some)
+            .map_err(Error::Marshal);
     }
 
     let mut host = o.host.unwrap_or_default();

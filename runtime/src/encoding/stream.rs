@@ -144,6 +144,8 @@ pub struct OutputStream {
     /// Start offsets of the open encapsulations, innermost last.
     encaps: Vec<(usize, EncodingVersion)>,
     encoding: Option<EncodingVersion>,
+    /// Class and exception state (instance ids, type ids, format): see `class_encoder.rs`.
+    pub(crate) classes: Option<Box<super::class_encoder::ClassEncoder>>,
 }
 
 impl OutputStream {
@@ -313,6 +315,11 @@ impl OutputStream {
     pub fn write<T: Encode + ?Sized>(&mut self, v: &T) {
         v.encode(self);
     }
+
+    /// Identifies the innermost open encapsulation (class state is scoped to it).
+    pub(crate) fn encaps_key(&self) -> Option<usize> {
+        self.encaps.last().map(|e| e.0)
+    }
 }
 
 /// Reads the Ice encoding from a borrowed buffer. Every read is bounds-checked and every
@@ -326,6 +333,8 @@ pub struct InputStream<'a> {
     /// Open encapsulations: (end, enclosing limit, version), innermost last.
     encaps: Vec<(usize, usize, EncodingVersion)>,
     encoding: EncodingVersion,
+    /// Class and exception state (instances, type ids, limits): see `class_decoder.rs`.
+    pub(crate) classes: Option<Box<super::class_decoder::ClassDecoder>>,
 }
 
 impl<'a> InputStream<'a> {
@@ -337,6 +346,7 @@ impl<'a> InputStream<'a> {
             limit: buf.len(),
             encaps: Vec::new(),
             encoding: ENCODING_1_1,
+            classes: None,
         }
     }
 
@@ -381,15 +391,23 @@ impl<'a> InputStream<'a> {
     /// Reads `n` raw bytes, borrowed from the buffer.
     #[inline]
     pub fn read_blob(&mut self, n: usize) -> Result<&'a [u8], MarshalError> {
-        if n > self.remaining() {
-            return Err(self.error(format!(
-                "need {n} bytes but only {} remain",
-                self.remaining()
-            )));
-        }
-        let s = &self.buf[self.pos..self.pos + n];
+        let end = self.pos.saturating_add(n);
+        let s = match self.buf.get(self.pos..end) {
+            Some(s) if end <= self.limit => s,
+            _ => return Err(self.out_of_bounds(n)),
+        };
         self.pos += n;
         Ok(s)
+    }
+
+    /// The error of a read past the end (kept out of line: the hot path only checks).
+    #[cold]
+    #[inline(never)]
+    fn out_of_bounds(&self, n: usize) -> MarshalError {
+        self.error(format!(
+            "need {n} bytes but only {} remain",
+            self.remaining()
+        ))
     }
 
     #[inline]
@@ -585,6 +603,11 @@ impl<'a> InputStream<'a> {
     #[inline]
     pub fn read<T: Decode>(&mut self) -> Result<T, MarshalError> {
         T::decode(self)
+    }
+
+    /// Identifies the innermost open encapsulation (class state is scoped to it).
+    pub(crate) fn encaps_key(&self) -> Option<usize> {
+        self.encaps.last().map(|e| e.0)
     }
 }
 

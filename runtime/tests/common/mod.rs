@@ -102,3 +102,66 @@ pub fn load_encoding(file: &str) -> Vec<Vector> {
         })
         .collect()
 }
+
+/// Decodes `bytes` as every kind of value the encoding layer knows, in both encodings,
+/// ignoring the results: used to check that no input makes a decoder panic or allocate
+/// out of proportion to the input. Sequences decoded without error are checked to hold no
+/// more elements than the input has bytes.
+pub fn decode_everything(bytes: &[u8]) {
+    use ice_runtime::encoding::{
+        Decode, EndpointData, InputStream, ProxyData, ENCODING_1_0, ENCODING_1_1,
+    };
+    use ice_runtime::Identity;
+    use std::collections::{BTreeMap, HashMap};
+
+    fn seq<T: Decode>(bytes: &[u8], input: &InputStream<'_>) {
+        if let Ok(v) = Vec::<T>::decode(&mut input.clone()) {
+            assert!(
+                v.capacity() <= bytes.len(),
+                "{} elements allocated for {} bytes",
+                v.capacity(),
+                bytes.len()
+            );
+        }
+    }
+    fn one<T: Decode>(input: &InputStream<'_>) {
+        let _ = T::decode(&mut input.clone());
+    }
+
+    for encoding in [ENCODING_1_0, ENCODING_1_1] {
+        let input = InputStream::with_encoding(bytes, encoding);
+        seq::<u8>(bytes, &input);
+        seq::<bool>(bytes, &input);
+        seq::<i16>(bytes, &input);
+        seq::<i32>(bytes, &input);
+        seq::<i64>(bytes, &input);
+        seq::<f32>(bytes, &input);
+        seq::<f64>(bytes, &input);
+        seq::<String>(bytes, &input);
+        seq::<Vec<i32>>(bytes, &input);
+        seq::<Vec<String>>(bytes, &input);
+        seq::<Option<ProxyData>>(bytes, &input);
+        one::<HashMap<String, i32>>(&input);
+        one::<BTreeMap<i32, String>>(&input);
+        one::<HashMap<u8, Vec<u8>>>(&input);
+        one::<Identity>(&input);
+        let _ = EndpointData::decode(&mut input.clone());
+        // An operation's parameters: an encapsulation with a required value and optionals.
+        let mut i = input.clone();
+        if i.start_encapsulation().is_ok() {
+            let _ = i.read::<i32>();
+            let _ = i.read_optional::<String>(1);
+            let _ = i.read_optional::<Vec<i32>>(2);
+            let _ = i.read_optional::<HashMap<String, i32>>(3);
+            let _ = i.read_optional::<Option<ProxyData>>(30);
+            let _ = i.end_encapsulation();
+        }
+        let mut i = input.clone();
+        let _ = i.skip_optionals();
+    }
+    // Invalid UTF-8 becomes U+FFFD, so multi-byte characters reach the parsers too.
+    let s = String::from_utf8_lossy(bytes);
+    let _ = ProxyData::parse_nullable(&s);
+    let _ = EndpointData::parse(&s);
+    let _ = Identity::parse(&s);
+}
