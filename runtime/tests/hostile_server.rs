@@ -67,10 +67,7 @@ fn request(id: i32, op: &str, params: &[u8]) -> Vec<u8> {
 }
 
 async fn server(handler: Arc<Handler>, tune: impl FnOnce(&mut ConnectionConfig)) -> Listener {
-    let mut config = ConnectionConfig {
-        side: Side::Server,
-        ..ConnectionConfig::default()
-    };
+    let mut config = ConnectionConfig::defaults(Side::Server);
     tune(&mut config);
     connection::listen("127.0.0.1", 0, config, handler)
         .await

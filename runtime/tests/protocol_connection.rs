@@ -58,10 +58,7 @@ fn request(op: &str, params: &[u8]) -> Vec<u8> {
 }
 
 async fn server(handler: Arc<Echo>) -> connection::Listener {
-    let config = ConnectionConfig {
-        side: Side::Server,
-        ..ConnectionConfig::default()
-    };
+    let config = ConnectionConfig::defaults(Side::Server);
     connection::listen("127.0.0.1", 0, config, handler)
         .await
         .unwrap()
@@ -176,10 +173,7 @@ async fn connecting_to_a_closed_port_is_refused() {
 async fn ipv6_and_endpoint_listeners() {
     let echo = Arc::new(Echo::default());
     let endpoint: ice_runtime::encoding::EndpointData = "tcp -h ::1 -p 0 -t 5000".parse().unwrap();
-    let config = ConnectionConfig {
-        side: Side::Server,
-        ..ConnectionConfig::default()
-    };
+    let config = ConnectionConfig::defaults(Side::Server);
     let listener = match connection::listen_endpoint(&endpoint, config, echo).await {
         Ok(l) => l,
         Err(e) => {
