@@ -2,24 +2,16 @@
 //! server closed gracefully before dispatching is retried; after a connection loss only
 //! idempotent requests are; a fixed proxy never reconnects.
 
+mod protocol_support;
 use ice_runtime::communicator::Communicator;
 use ice_runtime::protocol::{self, Message, CLOSE_CONNECTION, VALIDATE_CONNECTION};
 use ice_runtime::{Error, OperationMode};
+use protocol_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-async fn read_message(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut header = [0u8; 14];
-    s.read_exact(&mut header).await.ok()?;
-    let size = i32::from_le_bytes([header[10], header[11], header[12], header[13]]) as usize;
-    let mut msg = header.to_vec();
-    msg.resize(size, 0);
-    s.read_exact(&mut msg[14..]).await.ok()?;
-    Some(msg)
-}
+use tokio::net::TcpListener;
 
 /// An empty Ok reply to `request`.
 fn ok_reply(request: &[u8]) -> Vec<u8> {

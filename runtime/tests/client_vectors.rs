@@ -6,14 +6,16 @@
 
 mod common;
 
+mod protocol_support;
 use ice_runtime::communicator::Communicator;
 use ice_runtime::encoding::{InputStream, OutputStream};
 use ice_runtime::proxy::ObjectPrx;
 use ice_runtime::{Context, Error, OperationMode};
+use protocol_support::*;
 use serde_json::Value;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 fn case(name: &str) -> Value {
     let path = common::vectors_dir().join("wire/client_requests.json");
@@ -27,19 +29,6 @@ fn case(name: &str) -> Value {
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no case {name}"))
         .clone()
-}
-
-/// Reads one whole message (header first, then the size it announces); `None` on EOF.
-async fn read_message(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut header = [0u8; 14];
-    if s.read_exact(&mut header).await.is_err() {
-        return None;
-    }
-    let size = i32::from_le_bytes([header[10], header[11], header[12], header[13]]) as usize;
-    let mut msg = header.to_vec();
-    msg.resize(size, 0);
-    s.read_exact(&mut msg[14..]).await.ok()?;
-    Some(msg)
 }
 
 /// Plays the server side of connection 0 of `case`: writes what the listener wrote, and checks

@@ -2,12 +2,12 @@
 //! documented error or close, and a well-behaved client of the same server keeps being
 //! served throughout.
 
+mod protocol_support;
 use ice_runtime::connection::{self, Connection, ConnectionConfig, Listener, Side};
-use ice_runtime::encoding::ENCODING_1_1;
 use ice_runtime::incoming::{IncomingRequest, RequestHandler, Responder};
-use ice_runtime::protocol::{self, encode_request, ReplyBody, RequestFields};
-use ice_runtime::{Context, Identity, OperationMode, ReplyStatus};
+use ice_runtime::protocol::{self, ReplyBody};
 use parking_lot::Mutex;
+use protocol_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ struct Handler {
 impl Handler {
     fn release_all(&self) {
         for (req, resp) in std::mem::take(&mut *self.held.lock()) {
-            reply(req, resp);
+            echo_reply(req, resp);
         }
     }
 }
@@ -34,36 +34,11 @@ impl RequestHandler for Handler {
         if request.operation == "hold" {
             self.held.lock().push((request, responder));
         } else {
-            reply(request, responder);
+            echo_reply(request, responder);
         }
         // Counted last, so a test that sees the count also finds the request held.
         self.received.fetch_add(1, Ordering::SeqCst);
     }
-}
-
-fn reply(request: IncomingRequest, responder: Responder) {
-    let mut out = responder.start_reply(ReplyStatus::Ok, request.params.len() + 6);
-    out.start_encapsulation(request.encoding);
-    out.write_blob(&request.params);
-    out.end_encapsulation();
-    responder.send(out);
-}
-
-fn request(id: i32, op: &str, params: &[u8]) -> Vec<u8> {
-    let mut m = encode_request(
-        0,
-        &RequestFields {
-            identity: &Identity::new("x"),
-            facet: "",
-            operation: op,
-            mode: OperationMode::Normal,
-            context: &Context::new(),
-            encoding: ENCODING_1_1,
-            params,
-        },
-    );
-    m[14..18].copy_from_slice(&id.to_le_bytes());
-    m
 }
 
 async fn server(handler: Arc<Handler>, tune: impl FnOnce(&mut ConnectionConfig)) -> Listener {

@@ -1,12 +1,14 @@
 //! Active connection management (Ice 3.7 ACM): heartbeats while dispatching, forceful close
 //! of a silent connection with outstanding invocations, graceful close of idle connections.
 
+mod protocol_support;
 use ice_runtime::communicator::Communicator;
 use ice_runtime::connection::{self, ConnectionConfig, Side};
 use ice_runtime::incoming::{IncomingRequest, RequestHandler, Responder};
 use ice_runtime::protocol::{encode_request, RequestFields, CLOSE_CONNECTION, VALIDATE_CONNECTION};
 use ice_runtime::{Context, Error, Identity, OperationMode, ReplyStatus};
 use parking_lot::Mutex;
+use protocol_support::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,16 +23,6 @@ impl RequestHandler for Holder {
     fn handle_request(&self, _: IncomingRequest, responder: Responder) {
         self.held.lock().push(responder);
     }
-}
-
-async fn read_message(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut header = [0u8; 14];
-    s.read_exact(&mut header).await.ok()?;
-    let size = i32::from_le_bytes([header[10], header[11], header[12], header[13]]) as usize;
-    let mut msg = header.to_vec();
-    msg.resize(size, 0);
-    s.read_exact(&mut msg[14..]).await.ok()?;
-    Some(msg)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
