@@ -272,15 +272,27 @@ fn compression_both_ways() {
     assert_eq!(reply.input().read_string().unwrap(), "tiny");
     comm.destroy();
     let out = peer.output();
-    assert!(out.wait_for("compression status = 1", Duration::from_secs(2)));
+    assert!(out.wait_for("received close connection", Duration::from_secs(2)));
+    // The server's protocol trace: one block per message.
     let text = out.text();
-    // The Ice trace shows the compressed request received and the compressed reply sent.
-    assert!(
-        text.contains("received request")
-            && text.contains("compression status = 2")
-            && text.contains("sending reply"),
-        "{text}"
-    );
+    let blocks: Vec<&str> = text.split("Protocol: ").skip(1).collect();
+    let status_of = |kind: &str, id: &str| -> String {
+        let block = blocks
+            .iter()
+            .find(|b| b.starts_with(kind) && b.contains(&format!("request id = {id}\n")))
+            .unwrap_or_else(|| panic!("no `{kind}' for request {id} in:\n{text}"));
+        let line = block
+            .lines()
+            .find(|l| l.contains("compression status"))
+            .unwrap();
+        line.trim_start_matches("E:").trim().to_owned()
+    };
+    // The large request went out compressed and its reply came back compressed.
+    assert!(status_of("received request", "1").starts_with("compression status = 2"));
+    assert!(status_of("sending reply", "1").starts_with("compression status = 2"));
+    // The small one went out plain with status 1; so did its reply.
+    assert!(status_of("received request", "2").starts_with("compression status = 1"));
+    assert!(status_of("sending reply", "2").starts_with("compression status = 1"));
 }
 
 #[test]
@@ -385,4 +397,36 @@ fn blocking_on_a_runtime_thread_is_refused() {
         prx.ice_ping().await.unwrap();
         comm.destroy_async().await;
     });
+}
+
+#[test]
+fn idle_connections_close_gracefully_and_reconnect_with_settings_from_a_config_file() {
+    let peer = server(&["--Ice.Trace.Network=1", "--Ice.Trace.Protocol=1"]);
+    let dir = std::env::temp_dir().join(format!("ice-rs-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("client.cfg");
+    std::fs::write(&file, "# client settings\nIce.ACM.Client.Timeout = 1\n").unwrap();
+    let arg = format!("--Ice.Config={}", file.display());
+    let (comm, prx) = client(&peer, &[arg.as_str()]);
+    assert_eq!(comm.properties().get("Ice.ACM.Client.Timeout"), "1");
+    prx.ice_ping().wait().unwrap();
+    // Idle for more than the timeout: the client sends close connection, the server closes.
+    assert!(
+        peer.output()
+            .wait_for("closed tcp connection", Duration::from_secs(4)),
+        "{}",
+        peer.output().text()
+    );
+    let text = peer.output().text();
+    assert!(text.contains("received close connection"), "{text}");
+    prx.ice_ping().wait().unwrap();
+    let accepted = peer
+        .output()
+        .lines()
+        .iter()
+        .filter(|l| l.contains("accepted tcp connection"))
+        .count();
+    assert_eq!(accepted, 2);
+    comm.destroy();
+    let _ = std::fs::remove_dir_all(&dir);
 }
