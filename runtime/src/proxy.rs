@@ -434,10 +434,16 @@ impl ObjectPrx {
         &self,
         fut: impl Future<Output = Result<T>> + Send + 'static,
     ) -> impl Future<Output = Result<T>> + Send + 'static {
-        let task = self.inner.communicator.runtime_handle().spawn(fut);
+        let communicator = self.inner.communicator.clone();
+        let task = communicator.runtime_handle().spawn(fut);
         async move {
-            task.await
-                .map_err(|e| Error::Other(format!("invocation task failed: {e}")))?
+            task.await.map_err(|e| {
+                if communicator.is_destroyed() {
+                    Error::CommunicatorDestroyed
+                } else {
+                    Error::Other(format!("invocation task failed: {e}"))
+                }
+            })?
         }
     }
 

@@ -560,7 +560,8 @@ async fn read_frame(
             if buf.len() >= header.size {
                 return Ok(Some((header, buf.split_to(header.size))));
             }
-            buf.reserve(header.size - buf.len());
+            // Grow with the data actually received, not with what the header announces.
+            buf.reserve((header.size - buf.len()).min(1 << 20));
         } else {
             buf.reserve(4096);
         }
