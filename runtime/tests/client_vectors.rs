@@ -36,6 +36,9 @@ fn case(name: &str) -> Value {
 /// heartbeats are counted, not compared, when `heartbeats` is set (their number depends on
 /// timing). Returns the number of heartbeats seen.
 async fn play(listener: TcpListener, case: Value, heartbeats: bool) -> usize {
+    // The captured replies that hold a proxy name the capture's listener port (47682,
+    // `42ba0000`); point them at ours.
+    let port = listener.local_addr().unwrap().port();
     let (mut s, _) = listener.accept().await.unwrap();
     let mut seen_heartbeats = 0;
     for event in case["transcript"].as_array().unwrap() {
@@ -47,7 +50,11 @@ async fn play(listener: TcpListener, case: Value, heartbeats: bool) -> usize {
         };
         let bytes = common::hex(hex);
         match event["direction"].as_str().unwrap() {
-            "server->client" => s.write_all(&bytes).await.unwrap(),
+            "server->client" => {
+                let patched =
+                    hex.replace("42ba0000", &common::to_hex(&i32::from(port).to_le_bytes()));
+                s.write_all(&common::hex(&patched)).await.unwrap()
+            }
             "client->server" => {
                 if heartbeats && event["decoded"]["type"] == "validateConnection" {
                     continue;
@@ -252,4 +259,26 @@ async fn no_validation() {
     let written = server.await.unwrap();
     assert_eq!(written, [Vec::<u8>::new(), Vec::new()]);
     comm.destroy_async().await;
+}
+
+async fn locator_case(name: &str, proxy: &str) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let locator = format!("--Ice.Default.Locator=Locator:tcp -h 127.0.0.1 -p {port}");
+    let (comm, _) = Communicator::initialize([locator.as_str()]).unwrap();
+    let prx = comm.string_to_proxy(proxy).unwrap();
+    let server = tokio::spawn(play(listener, case(name), false));
+    prx.ice_ping().await.unwrap();
+    comm.destroy_async().await;
+    server.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locator_find_adapter() {
+    locator_case("locator_find_adapter", "svc @ MyAdapter").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locator_find_object() {
+    locator_case("locator_find_object", "wellknown").await;
 }

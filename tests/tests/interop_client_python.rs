@@ -430,3 +430,71 @@ fn idle_connections_close_gracefully_and_reconnect_with_settings_from_a_config_f
     comm.destroy();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn indirect_and_well_known_proxies_are_resolved_by_an_ice_locator() {
+    let peer = server(&[]);
+    let locator = format!("--Ice.Default.Locator={}", peer.proxy("Locator"));
+    let (comm, _) = Communicator::initialize([locator.as_str()]).unwrap();
+    let indirect = comm.string_to_proxy("service @ Interop").unwrap();
+    assert_eq!(indirect.to_string(), "service -t -e 1.1 @ Interop");
+    indirect.ice_ping().wait().unwrap();
+    // Cached: a second call does not ask again.
+    indirect.ice_ping().wait().unwrap();
+    let well_known = comm.string_to_proxy("service").unwrap();
+    assert_eq!(well_known.ice_id().wait().unwrap(), "::Interop::Service");
+    // A well-known object registered with an adapter id: two lookups, and the request
+    // reaches the server (which has no servant `indirect`).
+    let e = comm
+        .string_to_proxy("indirect")
+        .unwrap()
+        .ice_ping()
+        .wait()
+        .unwrap_err();
+    assert!(matches!(e, Error::ObjectNotExist { .. }), "{e:?}");
+    let lines = peer.output().lines();
+    let lookups: Vec<&String> = lines.iter().filter(|l| l.starts_with("LOCATE")).collect();
+    assert_eq!(
+        lookups,
+        [
+            "LOCATE adapter Interop",
+            "LOCATE object service",
+            "LOCATE object indirect",
+            "LOCATE adapter Interop"
+        ],
+        "{}",
+        peer.output().text()
+    );
+    // Unknown adapters and objects are not registered.
+    let e = comm
+        .string_to_proxy("service @ Nowhere")
+        .unwrap()
+        .ice_ping()
+        .wait()
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::NotRegistered(t) if t.contains("AdapterNotFoundException")),
+        "{e:?}"
+    );
+    let e = comm
+        .string_to_proxy("nobody")
+        .unwrap()
+        .ice_ping()
+        .wait()
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::NotRegistered(t) if t.contains("ObjectNotFoundException")),
+        "{e:?}"
+    );
+    // Without a locator, such proxies have no endpoint to use.
+    let (plain, _) = Communicator::initialize(Vec::<String>::new()).unwrap();
+    let e = plain
+        .string_to_proxy("service @ Interop")
+        .unwrap()
+        .ice_ping()
+        .wait()
+        .unwrap_err();
+    assert!(matches!(e, Error::NoEndpoint(_)), "{e:?}");
+    plain.destroy();
+    comm.destroy();
+}
