@@ -48,7 +48,6 @@ async fn play(listener: TcpListener, case: Value, heartbeats: bool) -> usize {
         let Some(hex) = event["hex"].as_str() else {
             continue;
         };
-        let bytes = common::hex(hex);
         match event["direction"].as_str().unwrap() {
             "server->client" => {
                 let patched =
