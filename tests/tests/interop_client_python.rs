@@ -498,3 +498,28 @@ fn indirect_and_well_known_proxies_are_resolved_by_an_ice_locator() {
     plain.destroy();
     comm.destroy();
 }
+
+#[test]
+fn message_size_limits_are_enforced_both_ways() {
+    let peer = server(&["--Ice.MessageSizeMax=100"]);
+    let (comm, prx) = client(&peer, &["--Ice.MessageSizeMax=50"]);
+    let bytes = |n: usize| {
+        let mut out = OutputStream::new();
+        out.write_size(n);
+        out.write_blob(&vec![7u8; n]);
+        out.into_vec()
+    };
+    // 150 KiB request: the Ice server (limit 100 KiB) drops the connection.
+    let e = call(&prx, "echoBytes", &bytes(150 * 1024)).unwrap_err();
+    assert!(matches!(e, Error::ConnectionLost(_)), "{e:?}");
+    // 80 KiB: the server accepts it, but its reply exceeds our 50 KiB limit.
+    let e = call(&prx, "echoBytes", &bytes(80 * 1024)).unwrap_err();
+    assert!(
+        matches!(e, Error::MemoryLimit { max, .. } if max == 50 * 1024),
+        "{e:?}"
+    );
+    // 20 KiB: fine both ways.
+    let reply = call(&prx, "echoBytes", &bytes(20 * 1024)).unwrap();
+    assert_eq!(reply.payload().len(), 20 * 1024 + 5);
+    comm.destroy();
+}

@@ -371,6 +371,15 @@ impl Drop for PendingGuard {
     }
 }
 
+/// The request id after `id`: 1, 2, 3, ... wrapping back to 1 after 2^31-1 (0 means oneway).
+fn following_request_id(id: i32) -> i32 {
+    if id >= i32::MAX || id < 1 {
+        1
+    } else {
+        id + 1
+    }
+}
+
 fn side_name(side: Side) -> &'static str {
     match side {
         Side::Client => "outgoing",
@@ -402,7 +411,7 @@ impl Shared {
         let mut p = self.pending.lock();
         loop {
             let id = p.next_id;
-            p.next_id = if id == i32::MAX { 1 } else { id + 1 };
+            p.next_id = following_request_id(id);
             if let std::collections::hash_map::Entry::Vacant(v) = p.calls.entry(id) {
                 v.insert(tx);
                 return id;
@@ -788,5 +797,18 @@ async fn monitor_loop(shared: Arc<Shared>) {
             shared.close_gracefully(None).await;
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::following_request_id;
+
+    #[test]
+    fn request_ids_wrap_after_i32_max_and_skip_zero() {
+        assert_eq!(following_request_id(1), 2);
+        assert_eq!(following_request_id(i32::MAX - 1), i32::MAX);
+        assert_eq!(following_request_id(i32::MAX), 1);
+        assert_eq!(following_request_id(0), 1);
     }
 }
