@@ -373,7 +373,7 @@ impl Drop for PendingGuard {
 
 /// The request id after `id`: 1, 2, 3, ... wrapping back to 1 after 2^31-1 (0 means oneway).
 fn following_request_id(id: i32) -> i32 {
-    if id >= i32::MAX || id < 1 {
+    if !(1..i32::MAX).contains(&id) {
         1
     } else {
         id + 1
