@@ -7,7 +7,7 @@
 //! runtime thread, where they could deadlock, and return [`Error::WouldBlock`] instead.
 
 use crate::connection::{self, Connection, ConnectionConfig, Side};
-use crate::encoding::{ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1};
+use crate::encoding::{EndpointData, ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1};
 use crate::error::{Error, Result};
 use crate::properties::Properties;
 use crate::proxy::ObjectPrx;
@@ -26,6 +26,15 @@ pub type ShutdownFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A hook registered with [`Communicator::on_shutdown`].
 type ShutdownHook = Box<dyn FnOnce() -> ShutdownFuture + Send + 'static>;
+
+/// What a locator resolved: an adapter id, or the identity of a well-known object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum LocatorKey {
+    /// `findAdapterById`.
+    Adapter(String),
+    /// `findObjectById`.
+    Object(crate::identity::Identity),
+}
 
 /// One entry of the connection cache: a connection being established or established.
 type ConnectionSlot = Arc<tokio::sync::Mutex<Option<Connection>>>;
@@ -120,6 +129,8 @@ pub(crate) struct Inner {
     handle: Handle,
     defaults: ClientDefaults,
     connections: Mutex<HashMap<(String, u16), ConnectionSlot>>,
+    /// Endpoints found through the locator, by adapter id or identity.
+    locator_cache: Mutex<HashMap<LocatorKey, Vec<EndpointData>>>,
     shutdown: watch::Sender<bool>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
     /// Completes when every shutdown future has finished.
@@ -191,6 +202,7 @@ impl Communicator {
                 handle,
                 defaults,
                 connections: Mutex::new(HashMap::new()),
+                locator_cache: Mutex::new(HashMap::new()),
                 shutdown: watch::Sender::new(false),
                 shutdown_hooks: Mutex::new(Vec::new()),
                 shutdown_done: watch::Sender::new(false),
@@ -254,6 +266,30 @@ impl Communicator {
         proxy.map(ToString::to_string).unwrap_or_default()
     }
 
+    /// Endpoints cached for `key` by an earlier locator lookup.
+    pub(crate) fn cached_endpoints(&self, key: &LocatorKey) -> Option<Vec<EndpointData>> {
+        self.inner.locator_cache.lock().get(key).cloned()
+    }
+
+    /// Caches the endpoints a locator returned (Ice.Default.LocatorCacheTimeout -1: forever).
+    pub(crate) fn cache_endpoints(&self, key: LocatorKey, endpoints: Vec<EndpointData>) {
+        self.inner.locator_cache.lock().insert(key, endpoints);
+    }
+
+    /// Forgets cached endpoints after they failed.
+    pub(crate) fn forget_endpoints(&self, key: &LocatorKey) {
+        self.inner.locator_cache.lock().remove(key);
+    }
+
+    /// The default locator (`Ice.Default.Locator`), if set.
+    pub fn default_locator(&self) -> Result<Option<ObjectPrx>> {
+        let s = self.inner.properties.get("Ice.Default.Locator");
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        self.string_to_proxy_nullable(&s)
+    }
+
     /// Whether [`Communicator::destroy`] was called.
     pub fn is_destroyed(&self) -> bool {
         self.inner.destroyed.load(Ordering::SeqCst)
@@ -293,7 +329,7 @@ impl Communicator {
         let done = self.inner.shutdown_done.clone();
         self.inner.handle.spawn(async move {
             futures::future::join_all(futures).await;
-            let _ = done.send(true);
+            done.send_replace(true);
         });
     }
 
