@@ -161,7 +161,7 @@ impl ObjectAdapter {
         communicator: Option<crate::communicator::Communicator>,
     ) -> Result<ObjectAdapter> {
         let shared = Arc::new(AdapterShared {
-            pool: Pool::new(&name, config.thread_pool.clone()),
+            pool: Pool::new(&name, config.thread_pool.clone(), runtime.clone()),
             name,
             servants: RwLock::new(ServantMaps::default()),
             runtime,

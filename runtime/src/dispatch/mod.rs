@@ -24,6 +24,7 @@ mod servant;
 
 pub use current::Current;
 pub(crate) use current::DisplayIdentity as DisplayIdentityOwned;
+pub use pool::is_dispatch_thread;
 pub(crate) use reply::send_not_exist;
 pub use reply::{local_exception_text, DispatchError, ErrorReply};
 pub(crate) use request::{Completion, Located};

@@ -89,6 +89,9 @@ pub(crate) struct Pool {
 
 struct PoolShared {
     name: String,
+    /// The I/O runtime, entered by every thread so servant code can create timers and
+    /// spawn tasks (`tokio::time::sleep`, `tokio::spawn`) for the futures it returns.
+    runtime: tokio::runtime::Handle,
     config: ThreadPoolConfig,
     state: Mutex<PoolState>,
     work: Condvar,
@@ -115,10 +118,15 @@ thread_local! {
 
 impl Pool {
     /// A pool named after its adapter; threads start with [`Pool::start`].
-    pub(crate) fn new(name: &str, config: ThreadPoolConfig) -> Pool {
+    pub(crate) fn new(
+        name: &str,
+        config: ThreadPoolConfig,
+        runtime: tokio::runtime::Handle,
+    ) -> Pool {
         Pool {
             shared: Arc::new(PoolShared {
                 name: name.to_owned(),
+                runtime,
                 config,
                 state: Mutex::new(PoolState {
                     held: true,
@@ -217,6 +225,13 @@ impl Pool {
     }
 }
 
+/// Whether the calling thread is a dispatch thread of an object adapter. Dispatch threads
+/// are in the I/O runtime's context (so servant code can create timers) but are not runtime
+/// worker threads: blocking on a future there is allowed.
+pub fn is_dispatch_thread() -> bool {
+    THIS_POOL.with(|p| p.borrow().is_some())
+}
+
 /// Whether the calling thread is a dispatch thread, and the name of its pool.
 pub(crate) fn current_pool_name() -> Option<String> {
     THIS_POOL.with(|p| {
@@ -241,6 +256,8 @@ fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) ->
 
 fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
     THIS_POOL.with(|p| *p.borrow_mut() = Some(Arc::downgrade(&pool)));
+    let runtime = pool.runtime.clone();
+    let _entered = runtime.enter();
     loop {
         let (job, wakers) = {
             let mut st = pool.state.lock();
