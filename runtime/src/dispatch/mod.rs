@@ -29,7 +29,9 @@ pub(crate) use reply::send_not_exist;
 pub use reply::{local_exception_text, DispatchError, ErrorReply};
 pub(crate) use request::{Completion, Located};
 pub use request::{Dispatched, Request};
-pub use servant::{Cookie, Servant, ServantLocator, ICE_OBJECT_ID};
+pub use servant::{
+    Cookie, IntoServant, Located as LocatedServant, Servant, ServantLocator, ICE_OBJECT_ID,
+};
 
 use crate::error::Error;
 use futures::channel::oneshot;

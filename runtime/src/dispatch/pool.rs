@@ -102,6 +102,8 @@ struct PoolState {
     queue: VecDeque<Job>,
     threads: usize,
     idle: usize,
+    /// Threads running a job now.
+    busy: usize,
     held: bool,
     shutdown: bool,
     /// Connections with a request on a thread now (with `Serialize`).
@@ -221,7 +223,7 @@ impl Pool {
             return false;
         }
         let st = self.shared.state.lock();
-        st.idle == 0 && st.threads >= self.shared.config.size_max
+        st.busy >= self.shared.config.size_max
     }
 }
 
@@ -264,6 +266,7 @@ fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
             loop {
                 if !st.held {
                     if let Some(job) = take_job(&pool.config, &mut st) {
+                        st.busy += 1;
                         let wakers = if st.queue.len() < pool.config.queue_max {
                             std::mem::take(&mut st.wakers)
                         } else {
@@ -291,8 +294,9 @@ fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
             // The adapter is gone: dropping the job answers the request.
             None => drop(job),
         }
+        let mut st = pool.state.lock();
+        st.busy -= 1;
         if let Some(key) = key {
-            let mut st = pool.state.lock();
             st.serial_busy.remove(&key);
             pool.work.notify_all();
         }

@@ -123,8 +123,8 @@ pub trait Server: Send + Sync + 'static {
 pub struct ServerServant<S: ?Sized>(pub Arc<S>);
 
 impl<S: Server> ServerServant<S> {
-    pub fn new(servant: S) -> Arc<dyn Servant> {
-        Arc::new(ServerServant(Arc::new(servant)))
+    pub fn new(servant: S) -> Self {
+        ServerServant(Arc::new(servant))
     }
 }
 
