@@ -7,8 +7,10 @@
 //! runtime thread, where they could deadlock, and return [`Error::WouldBlock`] instead.
 
 use crate::connection::{self, Connection, ConnectionConfig, Side};
+use crate::encoding::{EndpointData, ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1};
 use crate::error::{Error, Result};
 use crate::properties::Properties;
+use crate::proxy::ObjectPrx;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,6 +26,15 @@ pub type ShutdownFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A hook registered with [`Communicator::on_shutdown`].
 type ShutdownHook = Box<dyn FnOnce() -> ShutdownFuture + Send + 'static>;
+
+/// What a locator resolved: an adapter id, or the identity of a well-known object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum LocatorKey {
+    /// `findAdapterById`.
+    Adapter(String),
+    /// `findObjectById`.
+    Object(crate::identity::Identity),
+}
 
 /// One entry of the connection cache: a connection being established or established.
 type ConnectionSlot = Arc<tokio::sync::Mutex<Option<Connection>>>;
@@ -43,6 +54,8 @@ pub struct ClientDefaults {
     pub batch_auto_flush_size: usize,
     /// Settings of outgoing connections.
     pub connection: ConnectionConfig,
+    /// The `Ice.Default.*` settings used to parse proxy and endpoint strings.
+    pub parse: ParseDefaults,
 }
 
 impl ClientDefaults {
@@ -69,6 +82,26 @@ impl ClientDefaults {
             v
         };
         let flush_kib = props.get_int_with_default("Ice.BatchAutoFlushSize", 1024)?;
+        let mut parse = ParseDefaults::default();
+        if let Some(p) = props.get_opt("Ice.Default.Protocol") {
+            parse.protocol = p;
+        }
+        parse.host = props.get("Ice.Default.Host");
+        parse.timeout = props
+            .get_int_with_default("Ice.Default.Timeout", parse.timeout as i64)?
+            .clamp(-1, i32::MAX as i64) as i32;
+        if let Some(v) = props.get_opt("Ice.Default.EncodingVersion") {
+            parse.encoding = match v.trim() {
+                "1.0" => ENCODING_1_0,
+                "1.1" => ENCODING_1_1,
+                other => {
+                    return Err(Error::InvalidProperty {
+                        name: "Ice.Default.EncodingVersion".into(),
+                        reason: format!("unsupported encoding `{other}'"),
+                    })
+                }
+            };
+        }
         Ok(ClientDefaults {
             default_host: props.get("Ice.Default.Host"),
             default_timeout: props
@@ -84,6 +117,7 @@ impl ClientDefaults {
                 (flush_kib as usize).saturating_mul(1024)
             },
             connection: ConnectionConfig::from_properties(props, Side::Client, None)?,
+            parse,
         })
     }
 }
@@ -95,6 +129,8 @@ pub(crate) struct Inner {
     handle: Handle,
     defaults: ClientDefaults,
     connections: Mutex<HashMap<(String, u16), ConnectionSlot>>,
+    /// Endpoints found through the locator, by adapter id or identity.
+    locator_cache: Mutex<HashMap<LocatorKey, Vec<EndpointData>>>,
     shutdown: watch::Sender<bool>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
     /// Completes when every shutdown future has finished.
@@ -166,6 +202,7 @@ impl Communicator {
                 handle,
                 defaults,
                 connections: Mutex::new(HashMap::new()),
+                locator_cache: Mutex::new(HashMap::new()),
                 shutdown: watch::Sender::new(false),
                 shutdown_hooks: Mutex::new(Vec::new()),
                 shutdown_done: watch::Sender::new(false),
@@ -198,6 +235,59 @@ impl Communicator {
             ));
         }
         Ok(self.inner.handle.block_on(future))
+    }
+
+    /// Parses a stringified proxy (`Ice.Default.*` fill in what it omits). The null proxy
+    /// (an empty string) is an error; see [`Communicator::string_to_proxy_nullable`].
+    pub fn string_to_proxy(&self, s: &str) -> Result<ObjectPrx> {
+        self.string_to_proxy_nullable(s)?
+            .ok_or_else(|| Error::ProxyParse {
+                input: s.to_owned(),
+                reason: "the string denotes a null proxy".to_owned(),
+            })
+    }
+
+    /// Parses a stringified proxy; `Ok(None)` for the null proxy.
+    pub fn string_to_proxy_nullable(&self, s: &str) -> Result<Option<ObjectPrx>> {
+        if self.is_destroyed() {
+            return Err(Error::CommunicatorDestroyed);
+        }
+        Ok(ProxyData::parse_with(s, &self.inner.defaults.parse)?
+            .map(|data| ObjectPrx::new(self.clone(), data)))
+    }
+
+    /// A proxy for already parsed or decoded proxy data.
+    pub fn proxy_from_data(&self, data: ProxyData) -> ObjectPrx {
+        ObjectPrx::new(self.clone(), data)
+    }
+
+    /// Ice's stringified form of a proxy ("" for none).
+    pub fn proxy_to_string(&self, proxy: Option<&ObjectPrx>) -> String {
+        proxy.map(ToString::to_string).unwrap_or_default()
+    }
+
+    /// Endpoints cached for `key` by an earlier locator lookup.
+    pub(crate) fn cached_endpoints(&self, key: &LocatorKey) -> Option<Vec<EndpointData>> {
+        self.inner.locator_cache.lock().get(key).cloned()
+    }
+
+    /// Caches the endpoints a locator returned (Ice.Default.LocatorCacheTimeout -1: forever).
+    pub(crate) fn cache_endpoints(&self, key: LocatorKey, endpoints: Vec<EndpointData>) {
+        self.inner.locator_cache.lock().insert(key, endpoints);
+    }
+
+    /// Forgets cached endpoints after they failed.
+    pub(crate) fn forget_endpoints(&self, key: &LocatorKey) {
+        self.inner.locator_cache.lock().remove(key);
+    }
+
+    /// The default locator (`Ice.Default.Locator`), if set.
+    pub fn default_locator(&self) -> Result<Option<ObjectPrx>> {
+        let s = self.inner.properties.get("Ice.Default.Locator");
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        self.string_to_proxy_nullable(&s)
     }
 
     /// Whether [`Communicator::destroy`] was called.
@@ -239,7 +329,7 @@ impl Communicator {
         let done = self.inner.shutdown_done.clone();
         self.inner.handle.spawn(async move {
             futures::future::join_all(futures).await;
-            let _ = done.send(true);
+            done.send_replace(true);
         });
     }
 

@@ -87,6 +87,14 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// An identity string could not be parsed (Ice's `IdentityParseException`).
+    #[error("cannot parse identity `{input}': {reason}")]
+    IdentityParse {
+        /// The input.
+        input: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// An endpoint string could not be parsed.
     #[error("cannot parse endpoint `{input}': {reason}")]
     EndpointParse {
@@ -124,6 +132,10 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A proxy has no endpoint this runtime can use (none, only unsupported transports, or an
+    /// adapter id without a locator).
+    #[error("no usable endpoint: {0}")]
+    NoEndpoint(String),
     /// Anything else, with a message.
     #[error("{0}")]
     Other(String),

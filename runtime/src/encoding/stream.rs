@@ -1,6 +1,6 @@
 //! The byte streams: primitives, sizes, strings, blobs and encapsulations.
 
-use super::MarshalError;
+use super::{MarshalError, OptionalFormat};
 
 /// An encoding version (`major.minor`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,16 +16,125 @@ pub const ENCODING_1_0: EncodingVersion = EncodingVersion { major: 1, minor: 0 }
 /// Encoding 1.1 (Ice 3.7's default).
 pub const ENCODING_1_1: EncodingVersion = EncodingVersion { major: 1, minor: 1 };
 
+/// `major.minor`, as Ice prints versions.
+impl std::fmt::Display for EncodingVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
 /// A value that can be written in the Ice encoding.
+///
+/// Generated code implements [`Encode::encode`] (and, for fixed-size structs,
+/// [`Encode::FIXED_SIZE`]); the other items have defaults that fit most types.
 pub trait Encode {
+    /// The encoded size in bytes when every value of the type has the same size (bool, byte,
+    /// short, int, long, float, double, and structs made only of those); `None` otherwise.
+    /// Decides the optional format of sequences and dictionaries (ICE-PROTOCOL.md 4).
+    const FIXED_SIZE: Option<usize> = None;
+
+    /// The format of an optional value of this type (ICE-PROTOCOL.md 4): F1..F8 for
+    /// primitives, Size for enums, VSize for strings, fixed-size structs and containers of
+    /// fixed-size elements, FSize for the rest, Class for classes. The default fits structs:
+    /// VSize when [`Encode::FIXED_SIZE`] is set, else FSize.
+    const OPTIONAL_FORMAT: OptionalFormat = match Self::FIXED_SIZE {
+        Some(_) => OptionalFormat::VSize,
+        None => OptionalFormat::FSize,
+    };
+
     /// Appends the value's encoding to `out`.
     fn encode(&self, out: &mut OutputStream);
+
+    /// Writes a sequence of values (count, then elements). Overridden by the primitives to
+    /// copy the whole slice at once.
+    #[doc(hidden)]
+    #[inline]
+    fn encode_slice(values: &[Self], out: &mut OutputStream)
+    where
+        Self: Sized,
+    {
+        out.write_size(values.len());
+        if let Some(n) = Self::FIXED_SIZE {
+            out.reserve(n.saturating_mul(values.len()));
+        }
+        for v in values {
+            v.encode(out);
+        }
+    }
+
+    /// Writes the value as the body of an optional value, after its header: FSize values are
+    /// preceded by their byte count, fixed-size VSize values by their size.
+    #[doc(hidden)]
+    fn encode_optional_body(&self, out: &mut OutputStream) {
+        match Self::OPTIONAL_FORMAT {
+            OptionalFormat::FSize => {
+                let start = out.start_fsize();
+                self.encode(out);
+                out.end_fsize(start);
+            }
+            OptionalFormat::VSize => {
+                if let Some(n) = Self::FIXED_SIZE {
+                    out.write_size(n);
+                }
+                self.encode(out);
+            }
+            _ => self.encode(out),
+        }
+    }
 }
 
 /// A value that can be read from the Ice encoding.
+///
+/// Generated code implements [`Decode::decode`] (and, for fixed-size structs,
+/// [`Decode::FIXED_SIZE`]); the other items have defaults that fit most types.
 pub trait Decode: Sized {
+    /// The encoded size when it is the same for every value (see [`Encode::FIXED_SIZE`]).
+    const FIXED_SIZE: Option<usize> = None;
+
+    /// The fewest bytes one value can take on the wire; a sequence count is refused before
+    /// anything is allocated when `count * MIN_WIRE_SIZE` exceeds the bytes that remain.
+    const MIN_WIRE_SIZE: usize = match Self::FIXED_SIZE {
+        Some(n) => n,
+        None => 1,
+    };
+
+    /// The format of an optional value of this type (see [`Encode::OPTIONAL_FORMAT`]; the
+    /// default is VSize when [`Decode::FIXED_SIZE`] is set, else FSize).
+    const OPTIONAL_FORMAT: OptionalFormat = match Self::FIXED_SIZE {
+        Some(_) => OptionalFormat::VSize,
+        None => OptionalFormat::FSize,
+    };
+
     /// Reads one value from `input`.
     fn decode(input: &mut InputStream<'_>) -> Result<Self, MarshalError>;
+
+    /// Reads a sequence (count, then elements). Overridden by the primitives to copy the
+    /// whole sequence at once.
+    #[doc(hidden)]
+    #[inline]
+    fn decode_vec(input: &mut InputStream<'_>) -> Result<Vec<Self>, MarshalError> {
+        let n = input.read_count(Self::MIN_WIRE_SIZE)?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(Self::decode(input)?);
+        }
+        Ok(v)
+    }
+
+    /// Reads the body of an optional value written by [`Encode::encode_optional_body`].
+    #[doc(hidden)]
+    fn decode_optional_body(input: &mut InputStream<'_>) -> Result<Self, MarshalError> {
+        match Self::OPTIONAL_FORMAT {
+            OptionalFormat::FSize => {
+                input.read_fsize()?;
+            }
+            OptionalFormat::VSize if Self::FIXED_SIZE.is_some() => {
+                input.read_size()?;
+            }
+            _ => {}
+        }
+        Self::decode(input)
+    }
 }
 
 /// Writes the Ice encoding into a growable buffer.
@@ -35,6 +144,8 @@ pub struct OutputStream {
     /// Start offsets of the open encapsulations, innermost last.
     encaps: Vec<(usize, EncodingVersion)>,
     encoding: Option<EncodingVersion>,
+    /// Class and exception state (instance ids, type ids, format): see `class_encoder.rs`.
+    pub(crate) classes: Option<Box<super::class_encoder::ClassEncoder>>,
 }
 
 impl OutputStream {
@@ -204,6 +315,11 @@ impl OutputStream {
     pub fn write<T: Encode + ?Sized>(&mut self, v: &T) {
         v.encode(self);
     }
+
+    /// Identifies the innermost open encapsulation (class state is scoped to it).
+    pub(crate) fn encaps_key(&self) -> Option<usize> {
+        self.encaps.last().map(|e| e.0)
+    }
 }
 
 /// Reads the Ice encoding from a borrowed buffer. Every read is bounds-checked and every
@@ -217,6 +333,8 @@ pub struct InputStream<'a> {
     /// Open encapsulations: (end, enclosing limit, version), innermost last.
     encaps: Vec<(usize, usize, EncodingVersion)>,
     encoding: EncodingVersion,
+    /// Class and exception state (instances, type ids, limits): see `class_decoder.rs`.
+    pub(crate) classes: Option<Box<super::class_decoder::ClassDecoder>>,
 }
 
 impl<'a> InputStream<'a> {
@@ -228,6 +346,7 @@ impl<'a> InputStream<'a> {
             limit: buf.len(),
             encaps: Vec::new(),
             encoding: ENCODING_1_1,
+            classes: None,
         }
     }
 
@@ -272,15 +391,23 @@ impl<'a> InputStream<'a> {
     /// Reads `n` raw bytes, borrowed from the buffer.
     #[inline]
     pub fn read_blob(&mut self, n: usize) -> Result<&'a [u8], MarshalError> {
-        if n > self.remaining() {
-            return Err(self.error(format!(
-                "need {n} bytes but only {} remain",
-                self.remaining()
-            )));
-        }
-        let s = &self.buf[self.pos..self.pos + n];
+        let end = self.pos.saturating_add(n);
+        let s = match self.buf.get(self.pos..end) {
+            Some(s) if end <= self.limit => s,
+            _ => return Err(self.out_of_bounds(n)),
+        };
         self.pos += n;
         Ok(s)
+    }
+
+    /// The error of a read past the end (kept out of line: the hot path only checks).
+    #[cold]
+    #[inline(never)]
+    fn out_of_bounds(&self, n: usize) -> MarshalError {
+        self.error(format!(
+            "need {n} bytes but only {} remain",
+            self.remaining()
+        ))
     }
 
     #[inline]
@@ -364,6 +491,18 @@ impl<'a> InputStream<'a> {
         Ok(n)
     }
 
+    /// Skips `n` bytes.
+    #[inline]
+    pub fn skip(&mut self, n: usize) -> Result<(), MarshalError> {
+        self.read_blob(n).map(|_| ())
+    }
+
+    /// Whether the innermost encapsulation (or the buffer) has been read entirely.
+    #[inline]
+    pub fn at_end(&self) -> bool {
+        self.pos >= self.limit
+    }
+
     /// Reads a string, borrowed; checks UTF-8.
     pub fn read_str(&mut self) -> Result<&'a str, MarshalError> {
         let start = self.pos;
@@ -413,22 +552,29 @@ impl<'a> InputStream<'a> {
         Ok(v)
     }
 
-    /// Closes the innermost encapsulation; fails when its body was not entirely read.
+    /// Closes the innermost encapsulation as Ice does: in encoding 1.1 optional values that
+    /// were not read are skipped first; then the body must be entirely read (encoding 1.0
+    /// tolerates one extra byte, which Ice 3.2 and earlier could write).
     pub fn end_encapsulation(&mut self) -> Result<(), MarshalError> {
-        let Some((end, outer, _)) = self.encaps.pop() else {
+        let Some(&(end, outer, encoding)) = self.encaps.last() else {
             return Err(self.error("no encapsulation is open"));
         };
-        if self.pos != end {
-            let e = self.error(format!(
+        let mut result = Ok(());
+        if encoding != ENCODING_1_0 {
+            result = self.skip_optionals();
+        } else if end - self.pos == 1 {
+            self.pos = end;
+        }
+        if result.is_ok() && self.pos != end {
+            result = Err(self.error(format!(
                 "{} bytes left unread at the end of the encapsulation",
                 end - self.pos
-            ));
-            self.pos = end;
-            self.limit = outer;
-            return Err(e);
+            )));
         }
+        self.encaps.pop();
+        self.pos = end;
         self.limit = outer;
-        Ok(())
+        result
     }
 
     /// Skips the innermost open encapsulation's remaining bytes and closes it.
@@ -457,6 +603,11 @@ impl<'a> InputStream<'a> {
     #[inline]
     pub fn read<T: Decode>(&mut self) -> Result<T, MarshalError> {
         T::decode(self)
+    }
+
+    /// Identifies the innermost open encapsulation (class state is scoped to it).
+    pub(crate) fn encaps_key(&self) -> Option<usize> {
+        self.encaps.last().map(|e| e.0)
     }
 }
 
