@@ -128,8 +128,8 @@ pub trait Service: Send + Sync + 'static {
 pub struct ServiceServant<S: ?Sized>(pub Arc<S>);
 
 impl<S: Service> ServiceServant<S> {
-    pub fn new(servant: S) -> Arc<dyn Servant> {
-        Arc::new(ServiceServant(Arc::new(servant)))
+    pub fn new(servant: S) -> Self {
+        ServiceServant(Arc::new(servant))
     }
 }
 

@@ -116,15 +116,15 @@ pub trait Server: Send + Sync + 'static {
     fn sleep_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
     fn sleep_chained(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
     fn sleep_async(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
-    fn drop_promise(&self, current: &Current) -> Dispatch<i32, Error>;
+    fn drop_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
 }
 
 /// Makes a `Server` implementation an Ice object.
 pub struct ServerServant<S: ?Sized>(pub Arc<S>);
 
 impl<S: Server> ServerServant<S> {
-    pub fn new(servant: S) -> Arc<dyn Servant> {
-        Arc::new(ServerServant(Arc::new(servant)))
+    pub fn new(servant: S) -> Self {
+        ServerServant(Arc::new(servant))
     }
 }
 
@@ -208,12 +208,7 @@ impl<S: Server + ?Sized> Servant for ServerServant<S> {
             "sleepPromise" => int_op(request, S::sleep_promise),
             "sleepChained" => int_op(request, S::sleep_chained),
             "sleepAsync" => int_op(request, S::sleep_async),
-            "dropPromise" => request.dispatch(
-                normal,
-                |_| Ok(()),
-                |(), current| s.drop_promise(current),
-                |out, r| out.write_i32(r),
-            ),
+            "dropPromise" => int_op(request, S::drop_promise),
             _ => request.dispatch_builtin(self),
         }
     }
@@ -431,7 +426,7 @@ impl Server for ServerI {
         })
     }
 
-    fn drop_promise(&self, _: &Current) -> Dispatch<i32, Error> {
+    fn drop_promise(&self, _ms: i32, _: &Current) -> Dispatch<i32, Error> {
         let (promise, dispatch) = Dispatch::promise();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
@@ -452,6 +447,7 @@ pub fn support_dir() -> PathBuf {
 pub struct RustServer {
     pub communicator: Communicator,
     pub adapter: ObjectAdapter,
+    port: u16,
 }
 
 impl RustServer {
@@ -466,14 +462,27 @@ impl RustServer {
         let adapter = communicator
             .create_object_adapter("Server")
             .expect("adapter");
+        let port = adapter.endpoints()[0].port;
         RustServer {
             communicator,
             adapter,
+            port,
         }
     }
 
+    /// Another adapter of the same communicator, on 127.0.0.1, activated; returns it with
+    /// its port.
+    pub fn second_adapter(&self, name: &str) -> (ObjectAdapter, u16) {
+        let adapter = self
+            .communicator
+            .create_object_adapter_with_endpoints(name, "tcp -h 127.0.0.1 -p 0")
+            .expect("second adapter");
+        let port = adapter.endpoints()[0].port;
+        (adapter, port)
+    }
+
     pub fn port(&self) -> u16 {
-        self.adapter.endpoints()[0].port
+        self.port
     }
 
     /// A proxy string for `identity`.
@@ -485,6 +494,18 @@ impl RustServer {
 impl Drop for RustServer {
     fn drop(&mut self) {
         self.adapter.destroy();
+        // Work around a race in `Communicator::shutdown` (proto): its "shutdown done" watch
+        // value is lost when the shutdown hooks finish before anyone waits for it, and
+        // `destroy` then waits forever. Waiting first makes the value stick.
+        let c = self.communicator.clone();
+        let (tx, rx) = mpsc::channel();
+        self.communicator.runtime_handle().spawn(async move {
+            let mut done = Box::pin(c.shutdown_complete());
+            let _ = futures::poll!(&mut done);
+            let _ = tx.send(());
+            done.await;
+        });
+        let _ = rx.recv_timeout(Duration::from_secs(5));
         self.communicator.destroy();
     }
 }
