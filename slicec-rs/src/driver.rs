@@ -5,9 +5,9 @@
 //! otherwise). It writes to the `out` / `err` it is given, never to the process's streams
 //! directly, so it can be tested in process. It never calls `exit`.
 
-use slice_parser::preprocess::output;
+use slice_parser::preprocess::{self, output};
 use slice_parser::render::{self, Format};
-use slice_parser::{compile_file, Compilation, Options};
+use slice_parser::{compile_file, Compilation, Diagnostic, Diagnostics, Options, SourceMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -105,6 +105,19 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let mut status = EXIT_OK;
     let mut depend = String::new();
     for file in &files {
+        if req.mode == Mode::Preprocess {
+            // `-E` only preprocesses: the text is printed even if it would not parse.
+            let mut sources = SourceMap::new();
+            let mut diags = Diagnostics::new();
+            let pp = preprocess::preprocess(file, &req.options, &mut sources, &mut diags);
+            print_diagnostics(&diags.into_vec(), &sources, req, err);
+            let Some(pp) = pp else {
+                return Ok(EXIT_ERROR);
+            };
+            let text = output::expanded_text(&pp, &sources);
+            write_all(out, text.as_bytes(), "<stdout>")?;
+            continue;
+        }
         let comp = compile_file(file, &req.options);
         report(&comp, req, err);
         if comp.preprocessed.is_none() {
@@ -112,12 +125,6 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             return Ok(EXIT_ERROR);
         }
         match &req.mode {
-            Mode::Preprocess => {
-                if let Some(pp) = &comp.preprocessed {
-                    let text = output::expanded_text(pp, &comp.sources);
-                    write_all(out, text.as_bytes(), "<stdout>")?;
-                }
-            }
             Mode::Depend { xml, .. } => {
                 if comp.has_errors() {
                     status = EXIT_ERROR;
@@ -133,7 +140,7 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                     }
                 }
             }
-            Mode::Validate | Mode::Generate { .. } => {}
+            Mode::Validate | Mode::Generate { .. } | Mode::Preprocess => {}
         }
         if comp.has_errors() {
             status = EXIT_ERROR;
@@ -172,7 +179,16 @@ fn write_all(out: &mut dyn Write, bytes: &[u8], what: &str) -> Result<(), Driver
 
 /// Prints a compilation's diagnostics in the requested format.
 fn report(comp: &Compilation, req: &Request, err: &mut dyn Write) {
-    let text = render::render_with_color(&comp.diagnostics, &comp.sources, req.format, req.color);
+    print_diagnostics(&comp.diagnostics, &comp.sources, req, err);
+}
+
+fn print_diagnostics(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    req: &Request,
+    err: &mut dyn Write,
+) {
+    let text = render::render_with_color(diags, sources, req.format, req.color);
     let _ = err.write_all(text.as_bytes());
 }
 
