@@ -29,10 +29,12 @@ pub enum Mode {
         /// Where to write them (stdout when absent).
         file: Option<PathBuf>,
     },
-    /// Generate Rust code (the default mode; not implemented yet).
+    /// Generate Rust code (the default mode).
     Generate {
         /// `--output-dir`.
         output_dir: Option<PathBuf>,
+        /// `--impl`: also write a servant skeleton (`<Name>I.rs`).
+        implementation: bool,
     },
 }
 
@@ -96,6 +98,7 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let files = unique_inputs(&req.files)?;
     if let Mode::Generate {
         output_dir: Some(dir),
+        ..
     } = &req.mode
     {
         if !dir.is_dir() {
@@ -140,7 +143,15 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                     }
                 }
             }
-            Mode::Validate | Mode::Generate { .. } | Mode::Preprocess => {}
+            Mode::Generate {
+                output_dir,
+                implementation,
+            } => {
+                if let Some(model) = comp.model.as_ref().filter(|_| !comp.has_errors()) {
+                    generate_files(model, &comp, req, output_dir.as_deref(), *implementation)?;
+                }
+            }
+            Mode::Validate | Mode::Preprocess => {}
         }
         if comp.has_errors() {
             status = EXIT_ERROR;
@@ -162,14 +173,36 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             }
         }
     }
-    if status == EXIT_OK && matches!(req.mode, Mode::Generate { .. }) {
-        let _ = writeln!(
-            err,
-            "{PROGRAM}: error: code generation is not implemented yet"
-        );
-        return Ok(EXIT_UNSUPPORTED);
-    }
     Ok(status)
+}
+
+/// Writes the Rust file generated for one compilation (and the `--impl` skeleton).
+fn generate_files(
+    model: &slice_parser::model::Model,
+    comp: &Compilation,
+    req: &Request,
+    output_dir: Option<&Path>,
+    implementation: bool,
+) -> Result<(), DriverError> {
+    let options = crate::gen::Options {
+        include_dirs: req.options.include_dirs.clone(),
+        ..crate::gen::Options::default()
+    };
+    let mut files = crate::gen::generate(model, &comp.sources, &options);
+    if implementation {
+        files.extend(crate::gen::generate_skeleton(
+            model,
+            &comp.sources,
+            &options,
+        ));
+    }
+    let dir = output_dir.map_or_else(PathBuf::new, Path::to_path_buf);
+    for f in files {
+        let path = dir.join(&f.name);
+        crate::gen::write_if_changed(&path, &f.contents)
+            .map_err(|e| DriverError::Write(path.display().to_string(), e))?;
+    }
+    Ok(())
 }
 
 fn write_all(out: &mut dyn Write, bytes: &[u8], what: &str) -> Result<(), DriverError> {
