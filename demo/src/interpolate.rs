@@ -29,12 +29,13 @@ pub fn interpolate(data: &[Vec<f32>], factor: f32) -> Result<Grid, RangeError> {
     let (rows, cols) = check(data, factor)?;
     let out_rows = scaled_len(rows, factor);
     let out_cols = scaled_len(cols, factor);
-    let cells = out_rows.checked_mul(out_cols).unwrap_or(usize::MAX);
-    if cells > MAX_CELLS {
+    if out_rows * out_cols > MAX_CELLS as f64 {
         return Err(RangeError::new(format!(
             "factor {factor} would make a {out_rows}x{out_cols} grid, more than {MAX_CELLS} values"
         )));
     }
+    // Both sizes are at most MAX_CELLS here, so the casts are exact.
+    let (out_rows, out_cols) = (out_rows as usize, out_cols as usize);
     let f = f64::from(factor);
     let sample = |pos: usize, len: usize| -> (usize, usize, f64) {
         let p = (pos as f64 / f).min((len - 1) as f64);
@@ -61,14 +62,10 @@ pub fn interpolate(data: &[Vec<f32>], factor: f32) -> Result<Grid, RangeError> {
     Ok(out)
 }
 
-/// The size of the resampled axis: `floor((len - 1) * factor) + 1`, saturating.
-fn scaled_len(len: usize, factor: f32) -> usize {
-    let scaled = ((len - 1) as f64 * f64::from(factor)).floor();
-    if scaled >= (MAX_CELLS as f64) {
-        MAX_CELLS + 1
-    } else {
-        scaled as usize + 1
-    }
+/// The size of the resampled axis, `floor((len - 1) * factor) + 1`, as a float (it may be
+/// huge).
+fn scaled_len(len: usize, factor: f32) -> f64 {
+    ((len - 1) as f64 * f64::from(factor)).floor() + 1.0
 }
 
 /// Checks the input: a finite factor above 0, at least one row, every row as long as the
@@ -188,7 +185,10 @@ mod tests {
     #[test]
     fn huge_results_are_refused() {
         let g = vec![vec![0.0; 3]; 3];
-        assert!(reason(&g, 1e6).contains("more than 1048576 values"));
+        assert_eq!(
+            reason(&g, 1e6),
+            "factor 1000000 would make a 2000001x2000001 grid, more than 1048576 values"
+        );
         assert!(reason(&g, f32::MAX).contains("more than"));
     }
 }
