@@ -1,6 +1,8 @@
 //! A ZeroC Ice runtime for Rust: the Ice encoding 1.1, the Ice protocol 1.0 over TCP, object
 //! adapters and Asynchronous Method Dispatch, wire-compatible with ZeroC Ice 3.7.
 
+#[macro_use]
+mod macros;
 pub mod adapter;
 pub mod communicator;
 pub mod connection;
@@ -12,6 +14,7 @@ pub mod incoming;
 pub mod properties;
 pub mod protocol;
 pub mod proxy;
+pub mod slice;
 pub mod transport;
 
 pub use error::{Error, Result};

@@ -87,7 +87,7 @@ pub fn check(
 ) -> Option<Model> {
     let mut checker = Checker::new(sources, main, options, diags);
     checker.walk_items(&file.items, symbols::UNIT);
-    if checker.errors > 0 {
+    if checker.errors > 0 || checker.diags.has_errors() {
         return None;
     }
     checker.rewarn_bad_categories();
@@ -208,6 +208,7 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// slice2py prints this warning without file or line.
     fn bad_category_warning(&mut self, category: &str) {
         self.diags.push(Diagnostic::global(
             Severity::Warning,

@@ -5,9 +5,9 @@
 //! otherwise). It writes to the `out` / `err` it is given, never to the process's streams
 //! directly, so it can be tested in process. It never calls `exit`.
 
-use slice_parser::preprocess::output;
+use slice_parser::preprocess::{self, output};
 use slice_parser::render::{self, Format};
-use slice_parser::{compile_file, Compilation, Options};
+use slice_parser::{compile_file, Compilation, Diagnostic, Diagnostics, Options, SourceMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -29,10 +29,12 @@ pub enum Mode {
         /// Where to write them (stdout when absent).
         file: Option<PathBuf>,
     },
-    /// Generate Rust code (the default mode; not implemented yet).
+    /// Generate Rust code (the default mode).
     Generate {
         /// `--output-dir`.
         output_dir: Option<PathBuf>,
+        /// `--impl`: also write a servant skeleton (`<Name>I.rs`).
+        implementation: bool,
     },
 }
 
@@ -96,6 +98,7 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let files = unique_inputs(&req.files)?;
     if let Mode::Generate {
         output_dir: Some(dir),
+        ..
     } = &req.mode
     {
         if !dir.is_dir() {
@@ -105,6 +108,19 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let mut status = EXIT_OK;
     let mut depend = String::new();
     for file in &files {
+        if req.mode == Mode::Preprocess {
+            // `-E` only preprocesses: the text is printed even if it would not parse.
+            let mut sources = SourceMap::new();
+            let mut diags = Diagnostics::new();
+            let pp = preprocess::preprocess(file, &req.options, &mut sources, &mut diags);
+            print_diagnostics(&diags.into_vec(), &sources, req, err);
+            let Some(pp) = pp else {
+                return Ok(EXIT_ERROR);
+            };
+            let text = output::expanded_text(&pp, &sources);
+            write_all(out, text.as_bytes(), "<stdout>")?;
+            continue;
+        }
         let comp = compile_file(file, &req.options);
         report(&comp, req, err);
         if comp.preprocessed.is_none() {
@@ -112,12 +128,6 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             return Ok(EXIT_ERROR);
         }
         match &req.mode {
-            Mode::Preprocess => {
-                if let Some(pp) = &comp.preprocessed {
-                    let text = output::expanded_text(pp, &comp.sources);
-                    write_all(out, text.as_bytes(), "<stdout>")?;
-                }
-            }
             Mode::Depend { xml, .. } => {
                 if comp.has_errors() {
                     status = EXIT_ERROR;
@@ -133,7 +143,15 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                     }
                 }
             }
-            Mode::Validate | Mode::Generate { .. } => {}
+            Mode::Generate {
+                output_dir,
+                implementation,
+            } => {
+                if let Some(model) = comp.model.as_ref().filter(|_| !comp.has_errors()) {
+                    generate_files(model, &comp, req, output_dir.as_deref(), *implementation)?;
+                }
+            }
+            Mode::Validate | Mode::Preprocess => {}
         }
         if comp.has_errors() {
             status = EXIT_ERROR;
@@ -155,14 +173,36 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             }
         }
     }
-    if status == EXIT_OK && matches!(req.mode, Mode::Generate { .. }) {
-        let _ = writeln!(
-            err,
-            "{PROGRAM}: error: code generation is not implemented yet"
-        );
-        return Ok(EXIT_UNSUPPORTED);
-    }
     Ok(status)
+}
+
+/// Writes the Rust file generated for one compilation (and the `--impl` skeleton).
+fn generate_files(
+    model: &slice_parser::model::Model,
+    comp: &Compilation,
+    req: &Request,
+    output_dir: Option<&Path>,
+    implementation: bool,
+) -> Result<(), DriverError> {
+    let options = crate::gen::Options {
+        include_dirs: req.options.include_dirs.clone(),
+        ..crate::gen::Options::default()
+    };
+    let mut files = crate::gen::generate(model, &comp.sources, &options);
+    if implementation {
+        files.extend(crate::gen::generate_skeleton(
+            model,
+            &comp.sources,
+            &options,
+        ));
+    }
+    let dir = output_dir.map_or_else(PathBuf::new, Path::to_path_buf);
+    for f in files {
+        let path = dir.join(&f.name);
+        crate::gen::write_if_changed(&path, &f.contents)
+            .map_err(|e| DriverError::Write(path.display().to_string(), e))?;
+    }
+    Ok(())
 }
 
 fn write_all(out: &mut dyn Write, bytes: &[u8], what: &str) -> Result<(), DriverError> {
@@ -172,7 +212,16 @@ fn write_all(out: &mut dyn Write, bytes: &[u8], what: &str) -> Result<(), Driver
 
 /// Prints a compilation's diagnostics in the requested format.
 fn report(comp: &Compilation, req: &Request, err: &mut dyn Write) {
-    let text = render::render_with_color(&comp.diagnostics, &comp.sources, req.format, req.color);
+    print_diagnostics(&comp.diagnostics, &comp.sources, req, err);
+}
+
+fn print_diagnostics(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    req: &Request,
+    err: &mut dyn Write,
+) {
+    let text = render::render_with_color(diags, sources, req.format, req.color);
     let _ = err.write_all(text.as_bytes());
 }
 

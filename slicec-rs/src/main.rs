@@ -11,7 +11,16 @@ use std::process::ExitCode;
 
 /// Slice-to-Rust compiler for ZeroC Ice 3.7.
 #[derive(Parser, Debug)]
-#[command(name = "slicec-rs", disable_version_flag = true)]
+#[command(
+    name = "slicec-rs",
+    disable_version_flag = true,
+    after_help = "Examples:\n  \
+        slicec-rs Demo.ice                      writes Demo.rs in the current directory\n  \
+        slicec-rs --output-dir src/gen -I slice slice/Demo.ice\n  \
+        slicec-rs --impl Demo.ice               also writes DemoI.rs, a servant skeleton\n  \
+        slicec-rs --validate -DDEBUG Demo.ice   checks only\n  \
+        slicec-rs --depend -I slice Demo.ice    prints Makefile dependencies"
+)]
 struct Cli {
     /// Slice files to compile.
     #[arg(value_name = "FILE")]
@@ -46,6 +55,9 @@ struct Cli {
     /// Also generate code for definitions of included files.
     #[arg(long)]
     all: bool,
+    /// Also write a servant skeleton to start from (`<Name>I.rs`).
+    #[arg(long = "impl")]
+    implementation: bool,
     /// Allow the reserved `Ice` prefix in identifiers.
     #[arg(long)]
     ice: bool,
@@ -143,6 +155,7 @@ fn main() -> ExitCode {
         let _ = cli.all;
         Mode::Generate {
             output_dir: cli.output_dir,
+            implementation: cli.implementation,
         }
     };
     let format = match cli.diagnostic_format {

@@ -559,7 +559,9 @@ impl Checker<'_> {
         def: &ast::Definition,
     ) -> Option<EntId> {
         self.check_ident(&e.name);
-        let span = e.braces.open;
+        // With `extends NAME` the exception is created as soon as the name is read; without,
+        // once the `{` shows it is not a forward declaration.
+        let span = e.extends.as_ref().map_or(e.braces.open, |b| b.span);
         let mut base = None;
         if let Some(b) = &e.extends {
             self.check_scoped(b);

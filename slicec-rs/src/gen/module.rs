@@ -1,0 +1,78 @@
+//! Modules: `module A` → `pub mod a`, nested; a module reopened across files gets the
+//! definitions of this file only.
+
+use super::{alias, names};
+use super::{class, constant, docs, enumeration, exception, interface, structure, Ctx};
+use proc_macro2::TokenStream;
+use quote::quote;
+use slice_parser::model::{Definition, ModuleId};
+
+/// The whole file: the top-level modules with content from this file, and the class
+/// registration function when the file defines classes or exceptions.
+pub fn file(ctx: &Ctx) -> TokenStream {
+    let mut out = TokenStream::new();
+    for &m in &ctx.model.top_level {
+        out.extend(module(ctx, m));
+    }
+    out
+}
+
+fn module(ctx: &Ctx, id: ModuleId) -> TokenStream {
+    let m = &ctx.model.modules[id];
+    let scoped: Vec<String> = m
+        .info
+        .scoped
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let body = ctx.within(scoped, || {
+        let mut body = TokenStream::new();
+        for &d in &m.contents {
+            body.extend(definition(ctx, d));
+        }
+        body
+    });
+    if body.is_empty() {
+        return body;
+    }
+    let name = names::ident(&names::snake(&m.info.name));
+    let doc = if ctx.in_this_file(&m.info) {
+        docs::item(&m.info)
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        #doc
+        pub mod #name {
+            #body
+        }
+    }
+}
+
+fn definition(ctx: &Ctx, d: Definition) -> TokenStream {
+    if let Definition::Module(sub) = d {
+        return module(ctx, sub);
+    }
+    let model = ctx.model;
+    let info = model.info(d);
+    if !ctx.in_this_file(info) || ctx.provided_by_runtime(info) {
+        return TokenStream::new();
+    }
+    match d {
+        Definition::Module(_) => TokenStream::new(),
+        Definition::Struct(i) if !model.structs[i].local => structure::emit(ctx, i),
+        Definition::Enum(i) if !model.enums[i].local => enumeration::emit(ctx, i),
+        Definition::Sequence(i) if !model.sequences[i].local => alias::sequence(ctx, i),
+        Definition::Dictionary(i) if !model.dictionaries[i].local => alias::dictionary(ctx, i),
+        Definition::Const(i) => constant::emit(ctx, i),
+        Definition::Exception(i) if !model.exceptions[i].local => exception::emit(ctx, i),
+        Definition::Class(i) if !model.classes[i].local && model.classes[i].defined => {
+            class::emit(ctx, i)
+        }
+        Definition::Interface(i) if !model.interfaces[i].local && model.interfaces[i].defined => {
+            interface::emit(ctx, i)
+        }
+        _ => TokenStream::new(),
+    }
+}

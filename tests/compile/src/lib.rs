@@ -1,0 +1,10 @@
+//! Compile tests for `slicec-rs`: the Rust generated from the demo, from every file of Ice's
+//! own Slice distribution and from the Slice corpus must build without a single warning.
+#![deny(warnings)]
+
+/// The demo's `Demo.ice`.
+pub mod demo_ice {
+    ice_runtime::include_slice!("Demo");
+}
+
+include!(concat!(env!("OUT_DIR"), "/mods.rs"));
