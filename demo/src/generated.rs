@@ -214,9 +214,12 @@ pub mod demo {
                     "`interpolate' returns a result and needs a twoway proxy".into(),
                 ))
             };
-            let call = self
-                .0
-                .invoke("interpolate", OperationMode::Normal, ice_out.as_slice(), None);
+            let call = self.0.invoke(
+                "interpolate",
+                OperationMode::Normal,
+                ice_out.as_slice(),
+                None,
+            );
             async move {
                 twoway?;
                 let reply = call.await?;

@@ -93,7 +93,10 @@ async fn run_style(
         proxy.ice_ping().await?;
         let grid = sample_grid(16, 16);
         let p = Arc::clone(progress);
-        let report = run_load(&proxy, &grid, FACTOR, CONCURRENCY, REQUESTS, move || p.inc()).await;
+        let report = run_load(&proxy, &grid, FACTOR, CONCURRENCY, REQUESTS, move || {
+            p.inc()
+        })
+        .await;
         let answer = check_answer(&proxy, style, &grid).await;
         Ok::<_, Box<dyn std::error::Error>>(Row {
             style,
