@@ -358,11 +358,18 @@ fn an_unknown_class_in_the_sliced_format_becomes_an_unknown_sliced_value() {
     let r = input.read_value_ref().unwrap().unwrap();
     assert_eq!(input.remaining(), 0);
     assert_eq!(r.ice_id(), "::Vec::Derived");
-    // It is written back unchanged in the sliced format.
-    let mut out = OutputStream::new();
-    out.set_format(Format::Sliced);
-    out.write_value(Some(&r));
-    assert_eq!(to_hex(out.as_slice()), v["hex"].as_str().unwrap());
+    // It is written back unchanged in the sliced format, and also in the compact format
+    // (an instance made only of preserved slices can only be written with its slices).
+    for format in [Format::Sliced, Format::Compact] {
+        let mut out = OutputStream::new();
+        out.set_format(format);
+        out.write_value(Some(&r));
+        assert_eq!(
+            to_hex(out.as_slice()),
+            v["hex"].as_str().unwrap(),
+            "{format:?}"
+        );
+    }
     // A member declared `Base` gets the Base slice (the declared class needs no factory)...
     let mut input = InputStream::new(&bytes);
     input.set_value_factories(Arc::new(ValueFactories::new()));
@@ -547,6 +554,9 @@ fn handles_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<Value<Node>>();
     assert_send_sync::<ValueRef>();
+    assert_send_sync::<OutputStream>();
+    assert_send_sync::<InputStream<'static>>();
+    assert_send_sync::<Box<dyn ice_runtime::encoding::UserException>>();
     let n = chain(3);
     let m = n.clone();
     std::thread::spawn(move || m.write().value = 42)

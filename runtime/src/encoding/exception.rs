@@ -144,6 +144,10 @@ impl UserException for UnknownSlicedException {
     fn ice_id(&self) -> &'static str {
         "::Ice::UnknownUserException"
     }
+    fn encode_exception(&self, out: &mut OutputStream) {
+        out.start_opaque_exception(&self.sliced_data);
+        out.end_exception();
+    }
     fn ice_read_slices(&mut self, _input: &mut InputStream<'_>) -> Result<(), MarshalError> {
         Ok(())
     }
