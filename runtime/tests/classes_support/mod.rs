@@ -734,16 +734,37 @@ pub struct IcePeer {
     child: std::process::Child,
     socket: std::net::TcpStream,
     request_id: i32,
+    identity: &'static str,
 }
 
 impl IcePeer {
     pub fn start() -> IcePeer {
-        use std::io::{BufRead, Read};
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/scripts/class_echo_server.py");
+        IcePeer::spawn(&[script, vectors_dir()], None, "echo")
+    }
+
+    /// The vectors' preservation peer (`gen/preserve_server.py`): it knows only `PBase`
+    /// and echoes `echoPBaseSliced` (identity `pecho`).
+    pub fn start_preserve_server() -> IcePeer {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let script = vectors_dir().join("gen/preserve_server.py");
+        IcePeer::spawn(
+            &[script, PathBuf::from(port.to_string())],
+            Some(port),
+            "pecho",
+        )
+    }
+
+    /// Runs `/usr/bin/python3 args...`, waits for its first line (the port, unless `port`
+    /// is given) and connects.
+    fn spawn(args: &[PathBuf], port: Option<u16>, identity: &'static str) -> IcePeer {
+        use std::io::{BufRead, Read};
         let mut child = std::process::Command::new("/usr/bin/python3")
-            .arg(script)
-            .arg(vectors_dir())
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("this test needs ZeroC Ice for Python at /usr/bin/python3");
@@ -751,11 +772,12 @@ impl IcePeer {
         let stdout = child.stdout.take().expect("stdout");
         std::io::BufReader::new(stdout)
             .read_line(&mut line)
-            .expect("port");
-        let port: u16 = match line.trim().parse() {
-            Ok(p) => p,
-            Err(_) => {
+            .expect("first line");
+        let port = match port.or_else(|| line.trim().parse().ok()) {
+            Some(p) if !line.is_empty() => p,
+            _ => {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("the Ice server did not start: {line:?}");
             }
         };
@@ -770,6 +792,7 @@ impl IcePeer {
             child,
             socket,
             request_id: 0,
+            identity,
         }
     }
 
@@ -792,7 +815,7 @@ impl IcePeer {
         self.request_id += 1;
         let mut body = OutputStream::new();
         body.write_i32(self.request_id);
-        body.write_string("echo");
+        body.write_string(self.identity);
         body.write_string("");
         body.write_size(0);
         body.write_string(operation);
