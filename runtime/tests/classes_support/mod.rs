@@ -478,38 +478,17 @@ pub fn vec_exceptions(type_id: &str) -> Option<Box<dyn UserException>> {
 // Vectors.
 // ---------------------------------------------------------------------------------------
 
-/// The vectors folder: `$ICE_VECTORS_DIR`, else the shared reference copy. Fails loudly.
-pub fn vectors_dir() -> PathBuf {
-    let candidates = [
-        std::env::var("ICE_VECTORS_DIR").ok().map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")),
-        Some(PathBuf::from("/work/shared/protocol/vectors")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("encoding").is_dir())
-        .expect("golden vectors not found: set ICE_VECTORS_DIR to the vectors folder")
-}
+#[path = "../common/mod.rs"]
+mod common;
 
-/// Every vector of `encoding/<file>`.
+pub use common::{hex, to_hex, vectors_dir};
+
+/// Every vector of `encoding/<file>`, as JSON (the shared loader of `tests/common`).
 pub fn load_vectors(file: &str) -> Vec<Json> {
-    let path = vectors_dir().join("encoding").join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let json: Json = serde_json::from_str(&text).expect("vector file is JSON");
-    json["vectors"].as_array().expect("vectors array").to_vec()
-}
-
-pub fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+    common::load_encoding(file)
+        .into_iter()
+        .map(|v| v.raw)
         .collect()
-}
-
-pub fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 // ---------------------------------------------------------------------------------------
