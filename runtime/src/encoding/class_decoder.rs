@@ -372,7 +372,9 @@ impl<'a> InputStream<'a> {
             ..Frame::default()
         });
         self.read_slice_header()?;
-        let most_derived = self.class_decoder().top(0)?.tid().to_owned();
+        // Kept as the shared Arc: it is only turned into a String for an unknown type.
+        let most_derived: Option<Arc<str>> = self.class_decoder().top(0)?.type_id.clone();
+        let unknown_id = || most_derived.as_deref().unwrap_or("").to_owned();
         let mut placeholder: Option<usize> = None;
         let object = loop {
             if let Some(object) = self.create_instance(hint) {
@@ -384,7 +386,7 @@ impl<'a> InputStream<'a> {
                 let dec = self.class_decoder();
                 dec.instances.push(Entry {
                     cell: ValueRef::new(UnknownSlicedValue {
-                        unknown_type_id: most_derived.clone(),
+                        unknown_type_id: unknown_id(),
                         ..UnknownSlicedValue::default()
                     }),
                     ids: None,
@@ -396,7 +398,7 @@ impl<'a> InputStream<'a> {
             self.skip_slice()?;
             if self.class_decoder().top(0)?.flags & flags::IS_LAST_SLICE != 0 {
                 break Box::new(UnknownSlicedValue {
-                    unknown_type_id: most_derived,
+                    unknown_type_id: unknown_id(),
                     sliced_data: SlicedData::default(),
                 });
             }
