@@ -370,6 +370,12 @@ fn an_unknown_class_in_the_sliced_format_becomes_an_unknown_sliced_value() {
             "{format:?}"
         );
     }
+    // With Ice.SliceValues off, an unknown type is an error.
+    let mut input = InputStream::new(&bytes);
+    input.set_value_factories(Arc::new(ValueFactories::new()));
+    input.set_slice_values(false);
+    let err = input.read_value_ref().unwrap_err();
+    assert!(err.message.contains("Ice.SliceValues"), "{err}");
     // A member declared `Base` gets the Base slice (the declared class needs no factory)...
     let mut input = InputStream::new(&bytes);
     input.set_value_factories(Arc::new(ValueFactories::new()));

@@ -89,6 +89,7 @@ struct Deferred {
 struct Config {
     depth_max: usize,
     accept_cycles: bool,
+    slice_values: bool,
     factories: Option<Arc<ValueFactories>>,
 }
 
@@ -127,6 +128,7 @@ impl Default for ClassDecoder {
             config: Config {
                 depth_max: DEFAULT_CLASS_GRAPH_DEPTH_MAX,
                 accept_cycles: false,
+                slice_values: true,
                 factories: None,
             },
         }
@@ -208,6 +210,16 @@ impl<'a> InputStream<'a> {
             .get_or_insert_with(Default::default)
             .config
             .accept_cycles = accept;
+    }
+
+    /// Sets `Ice.SliceValues` for this stream (default true): whether an instance of an
+    /// unknown class may be sliced to a known base class (sliced format). When false, an
+    /// unknown type is an error.
+    pub fn set_slice_values(&mut self, slice: bool) {
+        self.classes
+            .get_or_insert_with(Default::default)
+            .config
+            .slice_values = slice;
     }
 
     /// Uses `factories` instead of the process-wide registry to instantiate classes.
@@ -379,6 +391,16 @@ impl<'a> InputStream<'a> {
         let object = loop {
             if let Some(object) = self.create_instance(hint) {
                 break object;
+            }
+            if !self.class_decoder().config.slice_values {
+                let pos = self.pos();
+                return Err(MarshalError::new(
+                    pos,
+                    format!(
+                        "no value factory found for `{}' and value slicing is disabled (Ice.SliceValues)",
+                        unknown_id()
+                    ),
+                ));
             }
             // Unknown type: the id is taken now, so that instances nested in the skipped
             // slices can refer back to this one; its object is put in place later.
