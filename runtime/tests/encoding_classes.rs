@@ -7,7 +7,8 @@ mod classes_support;
 
 use classes_support::*;
 use ice_runtime::encoding::{
-    Format, InputStream, OutputStream, Value, ValueFactories, ValueRef, ENCODING_1_0, ENCODING_1_1,
+    ClassOptions, Format, InputStream, OutputStream, Value, ValueFactories, ValueRef, ENCODING_1_0,
+    ENCODING_1_1,
 };
 use proptest::prelude::*;
 use serde_json::Value as Json;
@@ -1282,4 +1283,42 @@ fn zeroc_ice_knowing_only_the_base_forwards_our_graphs_unchanged() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn class_options_come_from_ice_properties() {
+    let props: HashMap<&str, &str> = [
+        ("Ice.ClassGraphDepthMax", "3"),
+        ("Ice.AcceptClassCycles", "1"),
+        ("Ice.SliceValues", "0"),
+    ]
+    .into_iter()
+    .collect();
+    let o = ClassOptions::from_properties(|n| props.get(n).map(|v| v.to_string()));
+    assert_eq!(
+        (
+            o.class_graph_depth_max,
+            o.accept_class_cycles,
+            o.slice_values
+        ),
+        (3, true, false)
+    );
+    let d = ClassOptions::from_properties(|_| None);
+    assert_eq!(
+        (
+            d.class_graph_depth_max,
+            d.accept_class_cycles,
+            d.slice_values
+        ),
+        (100, false, true)
+    );
+    // Applied to a stream: depth 3 refuses a chain of 4.
+    let mut out = OutputStream::new();
+    out.write_value(Some(&chain(4)));
+    let mut input = InputStream::new(out.as_slice());
+    input.set_class_options(&o);
+    assert!(input.read_value::<Node>().is_err());
+    let mut input = InputStream::new(out.as_slice());
+    input.set_class_options(&ClassOptions::default());
+    assert!(input.read_value::<Node>().is_ok());
 }

@@ -84,6 +84,55 @@ struct Deferred {
     pos: usize,
 }
 
+/// How a stream decodes classes: Ice's properties `Ice.ClassGraphDepthMax`,
+/// `Ice.AcceptClassCycles`, `Ice.SliceValues`, plus the value factories to use. A
+/// communicator builds it once ([`ClassOptions::from_properties`]) and applies it to each
+/// stream it reads ([`InputStream::set_class_options`]).
+#[derive(Clone, Debug)]
+pub struct ClassOptions {
+    /// `Ice.ClassGraphDepthMax` (default 100).
+    pub class_graph_depth_max: usize,
+    /// `Ice.AcceptClassCycles` (default false).
+    pub accept_class_cycles: bool,
+    /// `Ice.SliceValues` (default true).
+    pub slice_values: bool,
+    /// The value factories (default: the process-wide registry).
+    pub factories: Option<Arc<ValueFactories>>,
+}
+
+impl Default for ClassOptions {
+    fn default() -> Self {
+        ClassOptions {
+            class_graph_depth_max: DEFAULT_CLASS_GRAPH_DEPTH_MAX,
+            accept_class_cycles: false,
+            slice_values: true,
+            factories: None,
+        }
+    }
+}
+
+impl ClassOptions {
+    /// Reads the properties through `get` (a property name to its value, if set); values
+    /// that are not numbers keep their defaults, as Ice does.
+    pub fn from_properties(get: impl Fn(&str) -> Option<String>) -> ClassOptions {
+        let int = |name: &str| get(name).and_then(|v| v.trim().parse::<i64>().ok());
+        let d = ClassOptions::default();
+        ClassOptions {
+            class_graph_depth_max: int("Ice.ClassGraphDepthMax")
+                // Ice reads a value below 1 as "no limit"; decoding nests by recursion, so
+                // the default stays in force then. A large limit needs a large stack.
+                .filter(|&v| v >= 1)
+                .map_or(d.class_graph_depth_max, |v| {
+                    usize::try_from(v).unwrap_or(usize::MAX)
+                }),
+            accept_class_cycles: int("Ice.AcceptClassCycles")
+                .map_or(d.accept_class_cycles, |v| v > 0),
+            slice_values: int("Ice.SliceValues").map_or(d.slice_values, |v| v > 0),
+            factories: None,
+        }
+    }
+}
+
 /// Settings of a stream's class decoding (they survive encapsulation changes).
 #[derive(Clone, Debug)]
 struct Config {
@@ -220,6 +269,15 @@ impl<'a> InputStream<'a> {
             .get_or_insert_with(Default::default)
             .config
             .slice_values = slice;
+    }
+
+    /// Applies all of `options` to this stream.
+    pub fn set_class_options(&mut self, options: &ClassOptions) {
+        let config = &mut self.classes.get_or_insert_with(Default::default).config;
+        config.depth_max = options.class_graph_depth_max;
+        config.accept_cycles = options.accept_class_cycles;
+        config.slice_values = options.slice_values;
+        config.factories = options.factories.clone();
     }
 
     /// Uses `factories` instead of the process-wide registry to instantiate classes.
