@@ -1,6 +1,6 @@
 //! Differential test: for each input, the preprocessor's verdict equals mcpp's as run by the
-//! real `slice2py` (which must be installed): the same first error (line and message), or no
-//! error on both sides and then the same tokens in the `-E` output.
+//! real `slice2py` (which must be installed): the same errors (lines and messages, in order),
+//! or no error on both sides and then the same tokens in the `-E` output.
 
 mod support;
 
@@ -9,19 +9,22 @@ use slice_parser::{Diagnostics, Options, SourceMap};
 use std::process::Command;
 use support::{preprocessed_tokens, TempDir};
 
-/// mcpp's first error in slice2py's stderr: (line, message without `error: `).
-fn mcpp_first_error(stderr: &str) -> Option<(u32, String)> {
-    stderr.lines().find_map(|l| {
-        let rest = l.split_once("main.ice:")?.1;
-        let (line, msg) = rest
-            .split_once(": error: ")
-            .or_else(|| rest.split_once(": fatal error: "))?;
-        Some((line.parse().ok()?, msg.to_string()))
-    })
+/// mcpp's errors in slice2py's stderr: (line, message without `error: `), in order.
+fn mcpp_errors(stderr: &str) -> Vec<(u32, String)> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once("main.ice:")?.1;
+            let (line, msg) = rest
+                .split_once(": error: ")
+                .or_else(|| rest.split_once(": fatal error: "))?;
+            Some((line.parse().ok()?, msg.to_string()))
+        })
+        .collect()
 }
 
-/// Our first error, and the `-E` text when there is none.
-fn ours(dir: &TempDir) -> (Option<(u32, String)>, String) {
+/// Our errors, and the `-E` text when there is none.
+fn ours(dir: &TempDir) -> (Vec<(u32, String)>, String) {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let opts = Options {
@@ -31,14 +34,18 @@ fn ours(dir: &TempDir) -> (Option<(u32, String)>, String) {
     let main = dir.path().join("main.ice");
     let pp = preprocess::preprocess(&main, &opts, &mut sources, &mut diags);
     let text = pp.map_or_else(String::new, |pp| output::expanded_text(&pp, &sources));
-    let first = diags.iter().find(|d| d.is_error()).map(|d| {
-        let s = d.span().expect("preprocessor errors have a span");
-        (
-            sources.file(s.file).presumed_line(s.start).1,
-            d.message.clone(),
-        )
-    });
-    (first, text)
+    let errors = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let s = d.span().expect("preprocessor errors have a span");
+            (
+                sources.file(s.file).presumed_line(s.start).1,
+                d.message.clone(),
+            )
+        })
+        .collect();
+    (errors, text)
 }
 
 const CASES: &[&str] = &[
@@ -72,7 +79,14 @@ const CASES: &[&str] = &[
     "  #  define  SPACED  1\n#if SPACED\n#else\n#error spaced\n#endif\n",
     "#if 1 \\\n + 1 == 2\n#else\n#error splice\n#endif\n",
     "#if ~0 == -1 && (1 << 62) > 0 && -9223372036854775807 - 1 < 0\n#else\n#error wide\n#endif\n",
+    "#if __LINE__ == 1 && __STDC__ && defined __FILE__\nx\n#endif\n__LINE__ __FILE__ __STDC_VERSION__\n",
+    "#define L __LINE__\n\nL\n#if L != 4\n#error line\n#endif\n",
+    "#if 18446744073709551615\n#endif\n#undef __STDC_HOSTED__\n",
     // Rejected.
+    "#if 18446744073709551616\n#endif\n",
+    "#if 0x1ffffffffffffffff\n#endif\n",
+    "#undef __FILE__\n#undef __STDC__\n#undef __DATE__\n#undef __TIME__\n",
+    "#define __LINE__ 3\n#define __STDC_VERSION__ 1\n#define __TIME__\n",
     "#include_next <once.ice>\n",
     "#define HDR nothing\n#include HDR\n",
     "#assert x\n",
@@ -121,6 +135,8 @@ const CASES: &[&str] = &[
     "module M {\x01 }\n",
     "#define F(x, y) x y\nmodule M { F(1) }\n",
     "#define F(x) x\nmodule M { F(1; }\n",
+    "#define G(x,y) x y\nG(1\n)\nend\n",
+    "#define G(x,y) x y\n#if G(1\n)\n#endif\n",
 ];
 
 #[test]
@@ -154,12 +170,12 @@ fn preprocessor_verdicts_match_mcpp() {
             .current_dir(dir.path())
             .output()
             .expect("run slice2py");
-        let want = mcpp_first_error(&String::from_utf8_lossy(&theirs.stderr));
+        let want = mcpp_errors(&String::from_utf8_lossy(&theirs.stderr));
         let (got, text) = ours(&dir);
-        rejected += usize::from(want.is_some());
+        rejected += usize::from(!want.is_empty());
         if want != got {
             mismatches.push(format!("{case:?}\n  mcpp: {want:?}\n  ours: {got:?}"));
-        } else if want.is_none() {
+        } else if want.is_empty() {
             let e = Command::new("slice2py")
                 .args(["-Iinc", "-E", "main.ice"])
                 .current_dir(dir.path())
@@ -179,4 +195,122 @@ fn preprocessor_verdicts_match_mcpp() {
     // Guards the harness itself: mcpp's messages were recognised.
     assert!(rejected > 40, "only {rejected} cases rejected by mcpp");
     assert!(compared >= 5, "only {compared} -E outputs compared");
+}
+
+/// Lines random inputs are made of: directives over a few macro names, and text using them.
+const LINES: &[&str] = &[
+    "#define A 1",
+    "#define A 2",
+    "#define B A + 1",
+    "#define C",
+    "#define F(x) (x * 2)",
+    "#define G(x, y) x ## y",
+    "#define S(x) #x",
+    "#undef A",
+    "#undef F",
+    "#if A",
+    "#if B > 2",
+    "#if defined(C) && F(3) == 6",
+    "#if 10 / A",
+    "#if F(A) || !defined B",
+    "#ifdef C",
+    "#ifndef A",
+    "#elif B",
+    "#elif defined F",
+    "#else",
+    "#endif",
+    "#error stop",
+    "#include \"once.ice\"",
+    "#line 7",
+    "#pragma once",
+    "A B C F(1) F(A) G(A, B) S(A)",
+    "module M { const int X = B; }",
+    "/* A \n #endif */ B",
+    "\"A string with A\" A",
+    "// A comment with #if",
+    "#define H(x) F(x) + G(x, 1) S(x)",
+    "#define FF F",
+    "FF(2) H(A) F(F(1)) S(\"q\\\"\")",
+    "F(1",
+    ")",
+    "#if A ? B : 1 / 0",
+    "#if 'a' == 97 && 0x1F == 31 && 07 == 7",
+    "#define E() empty",
+    "E() E ( ) E",
+    "#bogus directive",
+    "#include <missing.ice>",
+    "const string U = \"unterminated;",
+    "x 'y",
+    "/* starts here",
+    "ends here */ A",
+    "#if A /* spans",
+    "lines */ + 1",
+    "#define M(a) a \\",
+    "  + a",
+    "  # if 0",
+    "#ifdef A junk",
+    "#endif junk",
+    "#define A(x) x",
+    "G(A,",
+    "G(",
+    "__LINE__ L __FILE__",
+    "#define L __LINE__",
+    "#if __LINE__ > 5",
+    "#if 99999999999999999999",
+    "#undef __STDC__",
+    "",
+];
+
+fn compare_with_mcpp(text: &str) -> Result<(), String> {
+    let dir = TempDir::new();
+    dir.write("main.ice", text);
+    dir.write(
+        "once.ice",
+        "#pragma once\nmodule Local { const int L = 1; }\n",
+    );
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let run = |args: &[&str]| {
+        Command::new("slice2py")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .map_err(|e| e.to_string())
+    };
+    let theirs = run(&["--output-dir", "out", "main.ice"])?;
+    let want = mcpp_errors(&String::from_utf8_lossy(&theirs.stderr));
+    let (got, ours_text) = ours(&dir);
+    if want != got {
+        return Err(format!("mcpp: {want:?}\nours: {got:?}"));
+    }
+    if want.is_empty() {
+        let e = run(&["-E", "main.ice"])?;
+        let (a, b) = (
+            preprocessed_tokens(&ours_text),
+            preprocessed_tokens(&String::from_utf8_lossy(&e.stdout)),
+        );
+        if a != b {
+            return Err(format!("-E\nmcpp: {b}\nours: {a}"));
+        }
+    }
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 48,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Random sequences of directives and text: same verdict and tokens as mcpp.
+    #[test]
+    fn random_directive_sequences_match_mcpp(
+        lines in proptest::collection::vec(proptest::sample::select(LINES), 0..24)
+    ) {
+        // A final text line: when a file ends right after `#line N`, mcpp reports end-of-input
+        // errors on line N-1, which no span in the file can express (a known difference).
+        let text = lines.join("\n") + "\nend\n";
+        let r = compare_with_mcpp(&text);
+        proptest::prop_assert!(r.is_ok(), "{text:?}\n{}", r.err().unwrap_or_default());
+    }
 }
