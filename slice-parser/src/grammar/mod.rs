@@ -1,17 +1,29 @@
 //! The pest grammar (`slice.pest`) and its lowering to the [`crate::ast`].
 //!
-//! The grammar is parsed phrase by phrase: Rust walks definition lists and bodies (braces,
-//! the `;` after each item) and hands each definition header, member or enum to pest. This
-//! mirrors the reference bison parser where it matters for users:
+//! The grammar is parsed phrase by phrase: Rust walks definition lists, bodies and enum
+//! bodies (braces, the `;` or `,` after each item) and hands each definition header, member
+//! or enumerator to pest. This mirrors the reference bison parser (slice2py 3.7.8) where it
+//! matters for users; every rule below was checked against slice2py's output:
 //!
-//! * messages: the reference's error rules ("`;' missing after const definition", "keyword
-//!   `K' cannot be used as struct name", "missing data member name", ...) are reproduced by
-//!   accepting a superset in the grammar and reporting in the lowering;
-//! * error recovery: after a `syntax error` the tokens up to the next `;` are discarded and
-//!   parsing resumes in the list bison would resume in (an error inside `[...]` metadata of a
+//! * tokens: the reference scanner's, not a textbook's: a name or keyword before `(` is one
+//!   "operation name" token (so never a type), a backslash may continue an identifier, the
+//!   sign belongs to a number, `[[`/`]]` are single tokens (see `slice.pest`);
+//! * messages: bison's error rules ("`;' missing after const definition", "keyword `K'
+//!   cannot be used as struct name", "missing data member name", ...) are reproduced by
+//!   accepting a superset in the grammar and reporting while lowering, exactly where bison
+//!   has them (e.g. not after `optional(...)`); literals are decoded (and their errors
+//!   reported) as the scanner reads them, also in tokens skipped by recovery;
+//! * recovery: after a `syntax error` the tokens up to the next `;` are discarded and
+//!   parsing resumes in the list bison resumes in (an error inside `[...]` metadata of a
 //!   module's definition abandons that module; an error in a parameter list resumes after
-//!   its `)`), so one mistake does not hide the rest and follow-up errors match;
-//! * lines: every error points at the token bison had in hand (13.2).
+//!   its `)` and keeps the operation; a stray `}` at file level ends the parse), and, like
+//!   bison, a syntax error less than three tokens after a recovery inside a body is not
+//!   reported. So one mistake does not hide the rest and follow-up errors match;
+//! * lines: every error points at the token bison had in hand (SLICE-LANGUAGE.md 13.2).
+//!
+//! What only the checker can know stays with it: bison looks types up while parsing and
+//! then reports a failed lookup *instead of* some syntax messages; the grammar drops its
+//! "missing ... name" message only when no definition so far has the type's name at all.
 //!
 //! This module must never panic and never recurse without bound: pest only ever sees one
 //! phrase (whose nesting is fixed by the grammar), and module nesting is capped at
