@@ -1641,8 +1641,7 @@ impl<'a> Driver<'a, '_> {
                     }
                     Err(at) => {
                         self.prefix_literals(start, at);
-                        self.enum_error(at);
-                        return None;
+                        break self.enum_error(at, enumerators.is_empty())?;
                     }
                 }
             }
@@ -1658,10 +1657,7 @@ impl<'a> Driver<'a, '_> {
                     self.pos = at + 1;
                     break after;
                 }
-                _ => {
-                    self.enum_error(at);
-                    return None;
-                }
+                _ => break self.enum_error(at, enumerators.is_empty())?,
             }
         };
         let name = name?;
@@ -1675,13 +1671,17 @@ impl<'a> Driver<'a, '_> {
     }
 
     /// A syntax error in an enum body: bison recovers in the enclosing definition list.
-    fn enum_error(&mut self, at: usize) {
+    /// The enumerators read so far exist (and were checked) in the reference, so the enum
+    /// is kept when there are some; returns where it "closes".
+    fn enum_error(&mut self, at: usize, empty: bool) -> Option<Span> {
         self.syntax_error(at);
+        let span = self.token_span(at);
         if self.byte(at).is_none() {
             self.aborted = true;
         } else {
             self.recover(at, b';');
         }
+        (!empty).then_some(span)
     }
 
     /// One enumerator; `after_at`/`after` is the token after it (`,` or `}`, or whatever
