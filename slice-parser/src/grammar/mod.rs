@@ -710,7 +710,17 @@ impl<'a> Driver<'a, '_> {
                 ast::ConstValueKind::Float(value)
             }
             Rule::integer => ast::ConstValueKind::Integer(self.int_literal(&inner).value),
-            Rule::string_lit => ast::ConstValueKind::String(self.string_literal(&inner)),
+            Rule::string_lit => {
+                let bytes = self.string_literal(&inner);
+                // slice2py's code generator crashes on a constant or default value that is
+                // not UTF-8 (an internal IllegalConversionException, exit status 1); it only
+                // generates code for the compiled file. Report it properly instead.
+                let start = self.pstart(&inner) as u32;
+                if std::str::from_utf8(&bytes).is_err() && self.sources.pp_level(start) == 0 {
+                    self.error("string-utf8", span, "string literal is not valid UTF-8");
+                }
+                ast::ConstValueKind::String(bytes)
+            }
             Rule::kw_true => ast::ConstValueKind::Bool(true),
             Rule::kw_false => ast::ConstValueKind::Bool(false),
             _ => ast::ConstValueKind::Name(self.scoped(&inner)),
