@@ -510,6 +510,28 @@ pub struct Const {
     pub literal: String,
 }
 
+/// How an optional value of a type is encoded (the tag's format byte, Ice encoding 1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OptionalFormat {
+    /// One byte (`bool`, `byte`).
+    F1,
+    /// Two bytes (`short`).
+    F2,
+    /// Four bytes (`int`, `float`).
+    F4,
+    /// Eight bytes (`long`, `double`).
+    F8,
+    /// A size (enums).
+    Size,
+    /// A size followed by that many bytes (strings; fixed-size structs, sequences of
+    /// fixed-size elements and dictionaries of fixed-size keys and values).
+    VSize,
+    /// A four-byte length followed by the value (proxies and other variable-size values).
+    FSize,
+    /// A class instance.
+    Class,
+}
+
 /// File-level information.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileInfo {
@@ -783,6 +805,160 @@ impl Model {
             Type::Class(_) | Type::Interface(_) => 1,
             Type::Enum(_) | Type::Sequence(_) | Type::Dictionary(_) => 1,
         }
+    }
+
+    /// How an optional value of the type is encoded.
+    pub fn optional_format(&self, ty: Type) -> OptionalFormat {
+        match ty {
+            Type::Builtin(b) => match b {
+                Builtin::Bool | Builtin::Byte => OptionalFormat::F1,
+                Builtin::Short => OptionalFormat::F2,
+                Builtin::Int | Builtin::Float => OptionalFormat::F4,
+                Builtin::Long | Builtin::Double => OptionalFormat::F8,
+                Builtin::String => OptionalFormat::VSize,
+                Builtin::ObjectProxy => OptionalFormat::FSize,
+                Builtin::Object | Builtin::Value | Builtin::LocalObject => OptionalFormat::Class,
+            },
+            Type::Enum(_) => OptionalFormat::Size,
+            Type::Class(_) | Type::Interface(_) => OptionalFormat::Class,
+            Type::Proxy(_) | Type::ClassProxy(_) => OptionalFormat::FSize,
+            Type::Struct(_) => {
+                if self.is_fixed_size(ty) {
+                    OptionalFormat::VSize
+                } else {
+                    OptionalFormat::FSize
+                }
+            }
+            Type::Sequence(s) => {
+                if self.is_fixed_size(self.sequences[s].element) {
+                    OptionalFormat::VSize
+                } else {
+                    OptionalFormat::FSize
+                }
+            }
+            Type::Dictionary(d) => {
+                let d = &self.dictionaries[d];
+                if self.is_fixed_size(d.key) && self.is_fixed_size(d.value) {
+                    OptionalFormat::VSize
+                } else {
+                    OptionalFormat::FSize
+                }
+            }
+        }
+    }
+
+    /// Whether a file's metadata suppresses `category` (`all`, `deprecated`,
+    /// `invalid-metadata`) through `[["suppress-warning..."]]`.
+    pub fn suppresses_warning(&self, file: FileId, category: &str) -> bool {
+        let Some(value) = self
+            .file_metadata(file)
+            .iter()
+            .find(|m| m.starts_with("suppress-warning"))
+        else {
+            return false;
+        };
+        match value.strip_prefix("suppress-warning:") {
+            None => value == "suppress-warning",
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .any(|c| c == "all" || c == category),
+        }
+    }
+
+    /// Warnings for metadata with `prefix` (e.g. `"rust:"`) that `is_known` rejects, worded
+    /// as slice2py words its own (`ignoring invalid file metadata `X'` for file metadata,
+    /// `ignoring invalid metadata `X'` elsewhere), skipping files that suppress
+    /// `invalid-metadata`. Other prefixes are ignored, as slice2py ignores `cpp:` and the
+    /// like.
+    pub fn metadata_warnings(
+        &self,
+        prefix: &str,
+        is_known: &dyn Fn(&str) -> bool,
+    ) -> Vec<crate::diagnostics::Diagnostic> {
+        use crate::diagnostics::{Diagnostic, Severity};
+        let bad = |m: &String| m.starts_with(prefix) && !is_known(m);
+        let mut out = Vec::new();
+        let mut files: Vec<FileId> = self.files.keys().copied().collect();
+        files.sort();
+        for f in files {
+            if self.suppresses_warning(f, "invalid-metadata") {
+                continue;
+            }
+            for m in self.file_metadata(f).iter().filter(|m| bad(m)) {
+                out.push(Diagnostic::file_level(
+                    Severity::Warning,
+                    "invalid-metadata",
+                    f,
+                    format!("ignoring invalid file metadata `{m}'"),
+                ));
+            }
+        }
+        let mut local: Vec<(Span, String)> = Vec::new();
+        fn push(local: &mut Vec<(Span, String)>, info: &Info, extra: &[&[String]]) {
+            for m in info
+                .metadata
+                .iter()
+                .chain(extra.iter().flat_map(|v| v.iter()))
+            {
+                local.push((info.span, m.clone()));
+            }
+        }
+        fn push_ops(local: &mut Vec<(Span, String)>, ops: &[Operation]) {
+            for op in ops {
+                push(local, &op.info, &[]);
+                op.params.iter().for_each(|p| push(local, &p.info, &[]));
+            }
+        }
+        for (_, m) in self.modules.iter() {
+            push(&mut local, &m.info, &[]);
+        }
+        for (_, x) in self.structs.iter() {
+            push(&mut local, &x.info, &[]);
+            x.members
+                .iter()
+                .for_each(|d| push(&mut local, &d.info, &[]));
+        }
+        for (_, x) in self.exceptions.iter() {
+            push(&mut local, &x.info, &[]);
+            x.members
+                .iter()
+                .for_each(|d| push(&mut local, &d.info, &[]));
+        }
+        for (_, x) in self.classes.iter().filter(|(_, c)| c.defined) {
+            push(&mut local, &x.info, &[]);
+            x.members
+                .iter()
+                .for_each(|d| push(&mut local, &d.info, &[]));
+            push_ops(&mut local, &x.operations);
+        }
+        for (_, x) in self.interfaces.iter().filter(|(_, i)| i.defined) {
+            push(&mut local, &x.info, &[]);
+            push_ops(&mut local, &x.operations);
+        }
+        for (_, x) in self.enums.iter() {
+            push(&mut local, &x.info, &[]);
+        }
+        for (_, x) in self.sequences.iter() {
+            push(&mut local, &x.info, &[&x.element_metadata]);
+        }
+        for (_, x) in self.dictionaries.iter() {
+            push(&mut local, &x.info, &[&x.key_metadata, &x.value_metadata]);
+        }
+        for (_, x) in self.consts.iter() {
+            push(&mut local, &x.info, &[&x.type_metadata]);
+        }
+        local.sort_by_key(|(span, _)| (span.file, span.start));
+        for (span, m) in local {
+            if bad(&m) && !self.suppresses_warning(span.file, "invalid-metadata") {
+                out.push(Diagnostic::warning(
+                    "invalid-metadata",
+                    span,
+                    format!("ignoring invalid metadata `{m}'"),
+                ));
+            }
+        }
+        out
     }
 
     /// Whether the type (transitively) contains class instances (Ice's `usesClasses`).

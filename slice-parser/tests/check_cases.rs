@@ -804,6 +804,7 @@ fn differential_values_and_types() {
         "module M { enum E { a, b, c = 0, d }; };",
         "module M { enum E { a = 5, b = 3, c, d, e }; };",
         "module M { enum E {}; enum F { x,, y, }; };",
+        "module M { enum E { a, a, b = 1 }; enum F { x, X, y = 1 }; enum A { mid, a, mid = 0 }; };",
     ]);
 }
 
@@ -845,6 +846,9 @@ fn differential_definitions() {
         "module M { interface I { void op() throws I; }; };",
         "module M { interface I { void op(out int a, int b, out int c, int d); }; };",
         "module M { interface I { void op(Nope a, int b); }; };",
+        "module M { struct S { int x; }; interface I { void op(Nope a, int b) throws S; }; };",
+        "module N { interface y { Object Op(BASE a) throws N; }; };",
+        "module N { local exception x {}; exception F {}; interface I { void op(F* a) throws x, x; }; };",
         "module M { interface I { Nope op(int b); }; };",
         "module M { interface I { void op(I a, I* b); }; };",
         "module M { class C {}; interface I { C* op(C c); }; };",

@@ -253,3 +253,71 @@ fn defaults_doc_and_metadata() {
         .is_some_and(|d| d.overview.contains("Alpha.")));
     assert!(s.members[0].info.doc.is_none());
 }
+
+#[test]
+fn optional_formats() {
+    use slice_parser::model::OptionalFormat as F;
+    let m = model(
+        "module M {
+            struct P { int x; };
+            struct V { string s; };
+            sequence<int> Ints;
+            sequence<string> Strs;
+            dictionary<int, P> Fixed;
+            dictionary<int, string> Var;
+            enum E { a };
+            class C {};
+            interface I {};
+        };",
+    );
+    let ty = |name: &str| match find(&m, name) {
+        Definition::Struct(x) => Type::Struct(x),
+        Definition::Sequence(x) => Type::Sequence(x),
+        Definition::Dictionary(x) => Type::Dictionary(x),
+        Definition::Enum(x) => Type::Enum(x),
+        Definition::Class(x) => Type::Class(x),
+        Definition::Interface(x) => Type::Proxy(x),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(m.optional_format(Type::Builtin(Builtin::Bool)), F::F1);
+    assert_eq!(m.optional_format(Type::Builtin(Builtin::Short)), F::F2);
+    assert_eq!(m.optional_format(Type::Builtin(Builtin::Float)), F::F4);
+    assert_eq!(m.optional_format(Type::Builtin(Builtin::Long)), F::F8);
+    assert_eq!(m.optional_format(Type::Builtin(Builtin::String)), F::VSize);
+    assert_eq!(m.optional_format(ty("::M::P")), F::VSize);
+    assert_eq!(m.optional_format(ty("::M::V")), F::FSize);
+    assert_eq!(m.optional_format(ty("::M::Ints")), F::VSize);
+    assert_eq!(m.optional_format(ty("::M::Strs")), F::FSize);
+    assert_eq!(m.optional_format(ty("::M::Fixed")), F::VSize);
+    assert_eq!(m.optional_format(ty("::M::Var")), F::FSize);
+    assert_eq!(m.optional_format(ty("::M::E")), F::Size);
+    assert_eq!(m.optional_format(ty("::M::C")), F::Class);
+    assert_eq!(m.optional_format(ty("::M::I")), F::FSize);
+}
+
+#[test]
+fn metadata_warnings_for_one_prefix() {
+    let m = model(
+        "[[\"rust:bogus\"]] [[\"cpp:header-ext:h\"]]
+        module M {
+            [\"rust:zzz\", \"python:zzz\"] struct S { [\"rust:known\"] int x; };
+            sequence<[\"rust:elem\"] int> Ints;
+        };",
+    );
+    let known = |d: &str| d == "rust:known";
+    let msgs: Vec<String> = m
+        .metadata_warnings("rust:", &known)
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "ignoring invalid file metadata `rust:bogus'",
+            "ignoring invalid metadata `rust:zzz'",
+            "ignoring invalid metadata `rust:elem'",
+        ]
+    );
+    let quiet = model("[[\"suppress-warning:invalid-metadata\"]]\nmodule M { [\"rust:zzz\"] struct S { int x; }; };");
+    assert!(quiet.metadata_warnings("rust:", &known).is_empty());
+}

@@ -244,21 +244,21 @@ impl Checker<'_> {
         id
     }
 
-    /// A placeholder container (the reference's UUID-named dummies): it holds members so they
-    /// are checked, but no lookup can find it.
+    /// A placeholder (the reference's UUID-named dummies): it holds members so they are
+    /// checked, but no lookup can find it. Messages show `name`; its scoped name is unique.
     pub(crate) fn add_dummy(
         &mut self,
         parent: EntId,
+        name: &str,
         kind: Kind,
         span: Span,
         local: bool,
     ) -> EntId {
         self.dummies += 1;
-        let name = format!("\u{0}dummy{}", self.dummies);
         let id = self.ents.len();
         self.ents.push(Ent {
-            scoped: format!("{}::{}", self.ents[parent].scoped, name),
-            name,
+            scoped: format!("{}::\u{0}dummy{}", self.ents[parent].scoped, self.dummies),
+            name: name.to_string(),
             parent,
             kind,
             span,
@@ -553,42 +553,35 @@ impl Checker<'_> {
             return true;
         }
         let lower = name.to_ascii_lowercase();
-        let m = &self.ents[cont];
-        if name == m.name {
-            let msg = format!(
-                "{construct} name `{name}' must differ from the name of its immediately enclosing module"
-            );
-            self.error("name-is-module", span, msg);
-            return false;
-        }
-        if lower == m.name.to_ascii_lowercase() {
-            let msg = format!(
-                "{construct} name `{lower}' cannot differ only in capitalization from its immediately enclosing module name `{}'",
-                m.name
-            );
-            self.error("name-is-module", span, msg);
-            return false;
-        }
-        let mut cur = m.parent;
+        let mut cur = cont;
+        let mut immediate = true;
         while matches!(self.ents[cur].kind, Kind::Module) {
             let m = &self.ents[cur];
-            let at = self.file_line(m.span);
-            if name == m.name {
-                let msg = format!(
-                    "{construct} name `{name}' must differ from the name of enclosing module `{}' (first defined at {at})",
-                    m.name
-                );
+            let same = name == m.name;
+            if same || lower == m.name.to_ascii_lowercase() {
+                let msg = match (immediate, same) {
+                    (true, true) => format!(
+                        "{construct} name `{name}' must differ from the name of its immediately enclosing module"
+                    ),
+                    (true, false) => format!(
+                        "{construct} name `{lower}' cannot differ only in capitalization from its immediately enclosing module name `{}'",
+                        m.name
+                    ),
+                    (false, true) => format!(
+                        "{construct} name `{name}' must differ from the name of enclosing module `{}' (first defined at {})",
+                        m.name,
+                        self.file_line(m.span)
+                    ),
+                    (false, false) => format!(
+                        "{construct} name `{lower}' cannot differ only in capitalization from enclosing module `{}' (first defined at {})",
+                        m.name,
+                        self.file_line(m.span)
+                    ),
+                };
                 self.error("name-is-module", span, msg);
                 return false;
             }
-            if lower == m.name.to_ascii_lowercase() {
-                let msg = format!(
-                    "{construct} name `{lower}' cannot differ only in capitalization from enclosing module `{}' (first defined at {at})",
-                    m.name
-                );
-                self.error("name-is-module", span, msg);
-                return false;
-            }
+            immediate = false;
             cur = m.parent;
         }
         true

@@ -498,6 +498,27 @@ impl Checker<'_> {
         out
     }
 
+    /// After a class, interface or exception was created (or not): records its name in
+    /// `cont`, attaches its doc and metadata, and returns the scope its members are looked
+    /// up from (the enclosing one when creation failed, as in the reference).
+    fn enter_container(
+        &mut self,
+        cont: EntId,
+        created: Option<EntId>,
+        name: &str,
+        span: Span,
+        def: &ast::Definition,
+    ) -> EntId {
+        match created {
+            Some(id) => {
+                self.check_introduced(cont, name, Some(id), span);
+                self.set_doc_meta(id, &def.doc, &def.metadata);
+                id
+            }
+            None => cont,
+        }
+    }
+
     fn walk_class(&mut self, c: &ast::Class, cont: EntId, def: &ast::Definition) -> Option<EntId> {
         self.check_ident(&c.name);
         let mut compact_id = None;
@@ -517,11 +538,7 @@ impl Checker<'_> {
         }
         bases.extend(self.resolve_interface_list(cont, &c.implements, span));
         let created = self.create_class_def(cont, &c.name, compact_id, false, bases, c.local, span);
-        if let Some(id) = created {
-            self.check_introduced(cont, &c.name.name, Some(id), span);
-            self.set_doc_meta(id, &def.doc, &def.metadata);
-        }
-        let cur = created.unwrap_or(cont);
+        let cur = self.enter_container(cont, created, &c.name.name, span, def);
         for m in &c.members {
             match m {
                 ast::ClassMember::Data(dm) => self.walk_data_member(dm, created, cur),
@@ -541,11 +558,7 @@ impl Checker<'_> {
         let span = i.braces.open;
         let bases = self.resolve_interface_list(cont, &i.extends, span);
         let created = self.create_class_def(cont, &i.name, None, true, bases, i.local, span);
-        if let Some(id) = created {
-            self.check_introduced(cont, &i.name.name, Some(id), span);
-            self.set_doc_meta(id, &def.doc, &def.metadata);
-        }
-        let cur = created.unwrap_or(cont);
+        let cur = self.enter_container(cont, created, &i.name.name, span, def);
         for op in &i.operations {
             self.walk_operation(op, created, cur);
         }
@@ -589,11 +602,7 @@ impl Checker<'_> {
                 e.local,
             )
         });
-        if let Some(id) = created {
-            self.check_introduced(cont, &e.name.name, Some(id), span);
-            self.set_doc_meta(id, &def.doc, &def.metadata);
-        }
-        let cur = created.unwrap_or(cont);
+        let cur = self.enter_container(cont, created, &e.name.name, span, def);
         for m in &e.members {
             self.walk_data_member(m, created, cur);
         }
@@ -653,7 +662,11 @@ impl Checker<'_> {
                 self.set_doc_meta(id, &def.doc, &def.metadata);
                 id
             }
-            None => self.add_dummy(cont, Kind::Struct, s.name.span, s.local),
+            None => {
+                // The reference's placeholder struct goes through the global-scope rule.
+                self.check_for_global_def(cont, &s.name.name, "structure", span);
+                self.add_dummy(cont, &s.name.name, Kind::Struct, s.name.span, s.local)
+            }
         };
         for m in &s.members {
             self.walk_data_member(m, Some(st), st);
@@ -685,7 +698,7 @@ impl Checker<'_> {
                 self.set_doc_meta(id, &def.doc, &def.metadata);
                 id
             }
-            None => self.add_dummy(cont, kind(), e.name.span, e.local),
+            None => self.add_dummy(cont, &e.name.name, kind(), e.name.span, e.local),
         };
         let mut count = 0usize;
         for er in &e.enumerators {
@@ -775,9 +788,12 @@ impl Checker<'_> {
         }
         if check_dups {
             let existing: Vec<EntId> = self.ents[en].contents.clone();
+            let scoped = format!("{}{}", self.this_scope(en), n);
             for r in existing {
                 if let Kind::Enumerator { value, .. } = self.ents[r].kind {
-                    if value == last {
+                    // Entities compare by scoped name in the reference: a redefined
+                    // enumerator is not compared with its namesake.
+                    if value == last && self.ents[r].scoped != scoped {
                         let rname = self.ents[r].name.clone();
                         self.error(
                             "enumerator-duplicate-value",
@@ -1258,19 +1274,25 @@ impl Checker<'_> {
             None => None,
         };
         let pcur = created.unwrap_or(cur);
+        // A parameter whose type does not resolve makes the reference skip the rest of the
+        // parameter list: it recovers at the `)` and still reads the throws clause, but then
+        // never checks the clause as a whole (duplicates, local exceptions).
+        let mut params_ok = true;
         for p in &op.params {
             let mut tag = None;
             if let Some(opt) = &p.optional {
                 match self.eval_tag(pcur, &opt.tag, Self::last_byte(opt.span)) {
-                    TagOutcome::Abort => return,
+                    TagOutcome::Abort => {
+                        params_ok = false;
+                        break;
+                    }
                     TagOutcome::Tag(t) => tag = t,
                 }
             }
             self.check_ident(&p.name);
-            // A parameter whose type does not resolve makes the reference skip the rest of
-            // the parameter list and the throws clause.
             let Some(ty) = self.resolve_type(pcur, &p.ty, p.name.span) else {
-                return;
+                params_ok = false;
+                break;
             };
             if let Some(o) = created {
                 let pd = self.create_param(o, &p.name, ty, p.out, tag);
@@ -1294,12 +1316,13 @@ impl Checker<'_> {
                 None => {
                     // The reference stands a fresh placeholder exception in for a name that
                     // does not resolve, so the same bad name twice "changes meaning".
-                    let dummy = self.add_dummy(cur, Kind::Exception { base: None }, t.span, false);
+                    let dummy =
+                        self.add_dummy(cur, &t.text, Kind::Exception { base: None }, t.span, false);
                     self.check_introduced(cur, &t.text, Some(dummy), t.span);
                 }
             }
         }
-        if let Some(o) = created {
+        if let (Some(o), true) = (created, params_ok) {
             self.set_exception_list(o, throws, last_span);
         }
     }

@@ -93,6 +93,8 @@ pub fn preprocess_source(
         errors: 0,
         fatal: false,
         main,
+        included_from: Vec::new(),
+        at_end_of_file: Vec::new(),
     };
     pp.run(main);
     if pp.errors > 0 {
@@ -209,6 +211,10 @@ struct Pp<'a> {
     errors: usize,
     fatal: bool,
     main: FileId,
+    /// The `#include` directives that led to the file being read, outermost first.
+    included_from: Vec<Span>,
+    /// Errors to report when the current file ends (after its unterminated sections).
+    at_end_of_file: Vec<Diagnostic>,
 }
 
 impl Pp<'_> {
@@ -221,6 +227,7 @@ impl Pp<'_> {
             if f.pos >= f.text.len() {
                 self.finish_frame(f);
                 stack.pop();
+                self.included_from.pop();
                 if let Some(p) = stack.last() {
                     self.segment(p.file, p.pos, true, p.level);
                 }
@@ -242,9 +249,10 @@ impl Pp<'_> {
                     self.fatal = true;
                 } else {
                     let level = stack.len() as u32;
-                    let (file, _, dir) = include;
+                    let (file, site, dir) = include;
                     let frame = self.open_frame(file, dir, level);
                     stack.push(frame);
+                    self.included_from.push(site);
                 }
             }
             if self.out.len() > MAX_OUTPUT {
@@ -288,6 +296,9 @@ impl Pp<'_> {
             .with_label(c.span, "the section starts here");
             self.push_error(d);
         }
+        for d in std::mem::take(&mut self.at_end_of_file) {
+            self.push_error(d);
+        }
         if !f.text.is_empty() && !f.text.ends_with(b"\n") {
             self.out.push(b'\n');
         }
@@ -303,8 +314,9 @@ impl Pp<'_> {
         });
     }
 
+    /// The line a message names (as renumbered by `#line`).
     fn line_of(&self, span: Span) -> u32 {
-        self.sources.line_col(span).0
+        self.sources.file(span.file).presumed_line(span.start).1
     }
 
     fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
@@ -313,11 +325,23 @@ impl Pp<'_> {
 
     fn push_error(&mut self, d: Diagnostic) {
         self.errors += 1;
-        self.diags.push(d);
+        self.push(d);
     }
 
     fn warning(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(code, span, message));
+        self.push(Diagnostic::warning(code, span, message));
+    }
+
+    /// Records a diagnostic, noting the chain of includes that led to its file (as mcpp's
+    /// `from FILE: LINE:` lines do).
+    fn push(&mut self, mut d: Diagnostic) {
+        // The innermost few are what a reader needs (the chain can be 256 long).
+        for site in self.included_from.iter().rev().take(16) {
+            let f = self.sources.file(site.file);
+            let (name, line) = f.presumed_line(site.start);
+            d.notes.push(format!("included from {name}:{line}"));
+        }
+        self.diags.push(d);
     }
 
     /// Processes one line of `f` (a directive, or text possibly continued by a comment).
@@ -364,7 +388,7 @@ impl Pp<'_> {
                                 "End of input with unterminated comment, terminated the comment",
                             )
                             .with_label(span_at(f.file, i, 2), "the comment starts here");
-                            self.diags.push(d);
+                            self.push(d);
                             i = b.len();
                             if active {
                                 self.out.extend_from_slice(&b[copied..i]);
@@ -491,14 +515,20 @@ impl Pp<'_> {
                 return Some(end);
             }
             if !Expander::call_complete(&toks) {
-                let line = self.sources.file(f.file).line_col(start as u32).0;
+                let line = self.line_of(span_at(f.file, start, 0));
+                // Reported at the end of the file, like mcpp.
                 let d = Diagnostic::error(
                     "pp-macro-call",
-                    span_at(f.file, start, ident_end - start),
+                    last_line_span(f.file, b),
                     format!("End of input within macro call started at line {line}"),
                 )
+                .with_label(
+                    span_at(f.file, start, ident_end - start),
+                    "the macro call starts here",
+                )
                 .with_note(format!("macro \"{name}\" defined as: {}", m.text));
-                self.push_error(d);
+                // mcpp reports it after an unterminated `#if` of the same file.
+                self.at_end_of_file.push(d);
                 return Some(b.len());
             }
             (toks, end)
@@ -620,7 +650,7 @@ impl Pp<'_> {
                                 "previously macro \"{n}\" defined as: {}",
                                 old.text
                             ));
-                            self.diags.push(d);
+                            self.push(d);
                         }
                     }
                     self.macros.insert(n, m);
