@@ -321,3 +321,53 @@ fn metadata_warnings_for_one_prefix() {
     let quiet = model("[[\"suppress-warning:invalid-metadata\"]]\nmodule M { [\"rust:zzz\"] struct S { int x; }; };");
     assert!(quiet.metadata_warnings("rust:", &known).is_empty());
 }
+
+#[test]
+fn ice_locator_model() {
+    let opts = Options {
+        include_dirs: vec!["/usr/share/ice/slice".into()],
+        ..Options::default()
+    };
+    let comp = slice_parser::compile_file(
+        std::path::Path::new("/usr/share/ice/slice/Ice/Locator.ice"),
+        &opts,
+    );
+    assert!(comp.diagnostics.is_empty(), "{:?}", comp.diagnostics);
+    let m = comp.model.expect("model");
+    let Definition::Interface(loc) = find(&m, "::Ice::Locator") else {
+        panic!()
+    };
+    let Definition::Struct(identity) = find(&m, "::Ice::Identity") else {
+        panic!()
+    };
+    let Definition::Interface(reg) = find(&m, "::Ice::LocatorRegistry") else {
+        panic!()
+    };
+    assert!(m.interfaces[loc].info.from_main);
+    assert!(!m.structs[identity].info.from_main);
+    let names: Vec<&str> = m.interfaces[loc]
+        .operations
+        .iter()
+        .map(|o| o.info.name.as_str())
+        .collect();
+    assert_eq!(names, ["findObjectById", "findAdapterById", "getRegistry"]);
+    let find_obj = &m.interfaces[loc].operations[0];
+    assert!(find_obj.idempotent);
+    assert!(find_obj.info.has_metadata("amd"));
+    assert_eq!(find_obj.params[0].ty, Type::Struct(identity));
+    assert_eq!(
+        find_obj.return_type,
+        Some(Type::Builtin(Builtin::ObjectProxy))
+    );
+    assert_eq!(find_obj.throws.len(), 1);
+    assert_eq!(
+        m.interfaces[loc].operations[2].return_type,
+        Some(Type::Proxy(reg))
+    );
+    assert!(find_obj.info.doc.is_some());
+    // Ice/Locator.ice is in package Ice with file metadata.
+    assert!(m
+        .file_metadata(comp.main_file.expect("main"))
+        .iter()
+        .any(|d| d == "ice-prefix"));
+}
