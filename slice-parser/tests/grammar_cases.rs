@@ -414,6 +414,41 @@ fn recovery_matches_the_reference() {
             "2: warning: unknown escape sequence `\\q'",
         ],
     );
+    // The reference's tokens: a backslash continues an identifier, a name or keyword before
+    // `(` is an operation-name token, `optional(` is its own token.
+    check("module M { struct S { int a\\b; } }", "ok");
+    check("module M {\n struct\\T { int a; }\n}\n", "2: syntax error");
+    check("module M { class C { string ( item; } }", "1: syntax error");
+    check(
+        "module M { interface I { int optional(1) level(); } }",
+        "1: syntax error",
+    );
+    // The error forms (keyword or missing name) exist only without `optional(...)`.
+    check(
+        "module M { class C { optional(2) int extends x; } }",
+        "1: syntax error",
+    );
+    check(
+        "module M { class C { optional(2) int; } }",
+        "1: syntax error",
+    );
+    // Messages bison gave before a later syntax error in the same construct.
+    check(
+        "module M { enum enum E { a } }",
+        "1: keyword `enum' cannot be used as enumeration name",
+    );
+    check(
+        "module M { interface I { optional void op(); } }",
+        "1: missing tag for optional",
+    );
+    // A type that no definition has named: bison reports only the failed lookup (the
+    // checker's job), not the missing name.
+    check_all("module M { struct S { int x; intv; } }", &[]);
+    check_all("module M { const intmax = 10; }", &[]);
+    check_all(
+        "module M { struct S { int x; } struct T { S; } }",
+        &["1: missing data member name"],
+    );
     // A stray `}` at file level ends everything.
     check_all(
         "Class X;\nmodule B { struct S { int x; }\n}\n}\n}\n",

@@ -1,17 +1,29 @@
 //! The pest grammar (`slice.pest`) and its lowering to the [`crate::ast`].
 //!
-//! The grammar is parsed phrase by phrase: Rust walks definition lists and bodies (braces,
-//! the `;` after each item) and hands each definition header, member or enum to pest. This
-//! mirrors the reference bison parser where it matters for users:
+//! The grammar is parsed phrase by phrase: Rust walks definition lists, bodies and enum
+//! bodies (braces, the `;` or `,` after each item) and hands each definition header, member
+//! or enumerator to pest. This mirrors the reference bison parser (slice2py 3.7.8) where it
+//! matters for users; every rule below was checked against slice2py's output:
 //!
-//! * messages: the reference's error rules ("`;' missing after const definition", "keyword
-//!   `K' cannot be used as struct name", "missing data member name", ...) are reproduced by
-//!   accepting a superset in the grammar and reporting in the lowering;
-//! * error recovery: after a `syntax error` the tokens up to the next `;` are discarded and
-//!   parsing resumes in the list bison would resume in (an error inside `[...]` metadata of a
+//! * tokens: the reference scanner's, not a textbook's: a name or keyword before `(` is one
+//!   "operation name" token (so never a type), a backslash may continue an identifier, the
+//!   sign belongs to a number, `[[`/`]]` are single tokens (see `slice.pest`);
+//! * messages: bison's error rules ("`;' missing after const definition", "keyword `K'
+//!   cannot be used as struct name", "missing data member name", ...) are reproduced by
+//!   accepting a superset in the grammar and reporting while lowering, exactly where bison
+//!   has them (e.g. not after `optional(...)`); literals are decoded (and their errors
+//!   reported) as the scanner reads them, also in tokens skipped by recovery;
+//! * recovery: after a `syntax error` the tokens up to the next `;` are discarded and
+//!   parsing resumes in the list bison resumes in (an error inside `[...]` metadata of a
 //!   module's definition abandons that module; an error in a parameter list resumes after
-//!   its `)`), so one mistake does not hide the rest and follow-up errors match;
-//! * lines: every error points at the token bison had in hand (13.2).
+//!   its `)` and keeps the operation; a stray `}` at file level ends the parse), and, like
+//!   bison, a syntax error less than three tokens after a recovery inside a body is not
+//!   reported. So one mistake does not hide the rest and follow-up errors match;
+//! * lines: every error points at the token bison had in hand (SLICE-LANGUAGE.md 13.2).
+//!
+//! What only the checker can know stays with it: bison looks types up while parsing and
+//! then reports a failed lookup *instead of* some syntax messages; the grammar drops its
+//! "missing ... name" message only when no definition so far has the type's name at all.
 //!
 //! This module must never panic and never recurse without bound: pest only ever sees one
 //! phrase (whose nesting is fixed by the grammar), and module nesting is capped at
@@ -26,6 +38,7 @@ use crate::preprocess::Preprocessed;
 use crate::source::{SourceMap, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
+use std::collections::HashSet;
 
 pub use doc::parse as parse_doc_comment;
 
@@ -57,6 +70,8 @@ pub fn parse(pp: &Preprocessed, sources: &SourceMap, diags: &mut Diagnostics) ->
         pos: 0,
         base: 0,
         aborted: false,
+        defined: HashSet::new(),
+        silent_error: false,
         quiet_from: None,
         last_illegal: None,
     };
@@ -104,6 +119,10 @@ struct Driver<'a, 'd> {
     base: usize,
     /// Set when bison would have given up (end of input during error recovery).
     aborted: bool,
+    /// Every name defined so far, lower-cased (see [`Driver::certainly_undefined`]).
+    defined: HashSet<String>,
+    /// Set by the lowering of a member whose type cannot resolve (bison's `YYERROR`).
+    silent_error: bool,
     /// Where the last recovery inside a body ended (see [`Driver::syntax_error`]).
     quiet_from: Option<usize>,
     /// The last non-ASCII byte reported as an illegal input character.
@@ -169,7 +188,7 @@ impl<'a> Driver<'a, '_> {
             b'[' if b.get(j) == Some(&b'[') => j + 1,
             b']' if b.get(j) == Some(&b']') => j + 1,
             b'\\' | b':' | b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
-                while j < b.len() && (is_word(b[j]) || b[j] == b':') {
+                while j < b.len() && (is_word(b[j]) || b[j] == b':' || b[j] == b'\\') {
                     j += 1;
                 }
                 j
@@ -420,6 +439,7 @@ impl<'a> Driver<'a, '_> {
                 }
                 Err(at) => {
                     self.prefix_literals(start, at);
+                    self.head_keyword(start, at);
                     self.syntax_error(at);
                     let in_metadata = self.byte(start) == Some(b'[')
                         && self.phrase_at(Rule::local_metadata, start).is_err();
@@ -471,10 +491,10 @@ impl<'a> Driver<'a, '_> {
                 self.bad_forward_decl(first);
                 return None;
             }
-            Rule::enum_def => {
-                let kind = self.enumeration(first);
+            Rule::enum_head => {
+                let kind = self.enumeration(first)?;
                 self.optional_semicolon();
-                kind?
+                kind
             }
             Rule::sequence_def => self.sequence(first),
             Rule::dictionary_def => self.dictionary(first),
@@ -500,7 +520,11 @@ impl<'a> Driver<'a, '_> {
         let mut open = None;
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::simple_name => {
+                    let ident = self.ident(&c);
+                    self.define(&ident);
+                    name = Some(ident);
+                }
                 Rule::lbrace => open = Some(c),
                 _ => {}
             }
@@ -557,7 +581,41 @@ impl<'a> Driver<'a, '_> {
         if inner.as_rule() == Rule::keyword {
             self.keyword_as_name(&inner, what);
         }
-        self.ident(&inner)
+        let ident = self.ident(&inner);
+        self.define(&ident);
+        ident
+    }
+
+    /// Records a defined name for [`Driver::certainly_undefined`].
+    fn define(&mut self, name: &ast::Ident) {
+        self.defined.insert(name.name.to_ascii_lowercase());
+    }
+
+    /// Whether a type named in a member or parameter without a name cannot resolve: no
+    /// definition so far has its name, in any scope or case. bison looks the type up before
+    /// it sees the missing name and, when that fails, reports only "`T' is not defined"
+    /// (which the checker does, on the member kept under a placeholder name) instead of
+    /// "missing data member name". The typical case is a blank lost between type and name
+    /// (`intx;`). When unsure, the grammar's message stays.
+    fn certainly_undefined(&self, ty: &ast::TypeRef) -> bool {
+        let (ast::TypeRefKind::Named(n) | ast::TypeRefKind::Proxy(n)) = &ty.kind else {
+            return false;
+        };
+        let last = n.last().trim_start_matches('\\').to_ascii_lowercase();
+        const BUILTIN: [&str; 11] = [
+            "bool",
+            "byte",
+            "short",
+            "int",
+            "long",
+            "float",
+            "double",
+            "string",
+            "object",
+            "localobject",
+            "value",
+        ];
+        !self.defined.contains(&last) && !BUILTIN.contains(&last.as_str())
     }
 
     fn keyword_as_name(&mut self, p: &Pair<'a, Rule>, what: &str) {
@@ -743,7 +801,9 @@ impl<'a> Driver<'a, '_> {
                 Rule::class_id => {
                     for part in c.into_inner() {
                         match part.as_rule() {
-                            Rule::def_name => name = Some(self.def_name(&part, "class name")),
+                            Rule::def_name | Rule::compact_name => {
+                                name = Some(self.def_name(&part, "class name"))
+                            }
                             Rule::int_or_name => compact_id = self.int_or_name(part),
                             _ => {}
                         }
@@ -949,14 +1009,21 @@ impl<'a> Driver<'a, '_> {
                     if let Some(m) = self.member(p, body, start) {
                         members.push(m);
                     }
-                    self.end_member();
+                    if std::mem::take(&mut self.silent_error) {
+                        // bison's YYERROR after a failed type lookup: quiet recovery.
+                        if self.recover(self.pos, b';') {
+                            self.quiet_from = Some(self.pos);
+                        }
+                    } else {
+                        self.end_member();
+                    }
                 }
                 Err(at) => match self.params_start(start, body) {
                     Some((op_at, params_at)) if at >= params_at => {
                         // bison: `operation_preamble error ')'`: the operation and the
                         // parameters read so far are kept, the rest up to `)` is skipped,
                         // then come the throws clause and the `;`.
-                        let op = self.broken_operation(start, op_at, params_at);
+                        let op = self.broken_operation(start, op_at, params_at, at);
                         self.syntax_error(at);
                         match op {
                             Some(op) => {
@@ -1088,7 +1155,11 @@ impl<'a> Driver<'a, '_> {
                 // Like the reference, keep a member under a unique placeholder name, so the
                 // body is not reported empty and the type is still checked.
                 let (at, span) = self.next_token(ty_end);
-                self.error("missing-name", span, "missing data member name");
+                if self.certainly_undefined(&ty) {
+                    self.silent_error = true;
+                } else {
+                    self.error("missing-name", span, "missing data member name");
+                }
                 name_end = at;
                 placeholder_name(span)
             }
@@ -1193,7 +1264,7 @@ impl<'a> Driver<'a, '_> {
 
     fn params(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Parameter> {
         let mut params = Vec::new();
-        for param in p.into_inner() {
+        for param in p.into_inner().filter(|c| c.as_rule() == Rule::param) {
             if let Some(param) = self.parameter(param) {
                 params.push(param);
             }
@@ -1209,6 +1280,7 @@ impl<'a> Driver<'a, '_> {
         start: usize,
         at: usize,
         params_at: usize,
+        error_at: usize,
     ) -> Option<ast::Operation> {
         let metadata = match self.byte(start) {
             Some(b'[') => {
@@ -1219,9 +1291,12 @@ impl<'a> Driver<'a, '_> {
         };
         let (p, _) = self.phrase_at(Rule::op_preamble, at).ok()?;
         let mut op = self.preamble(p, metadata, start)?;
-        if let Ok((p, _)) = self.phrase_at(Rule::params, params_at) {
+        let mut read = params_at;
+        if let Ok((p, end)) = self.phrase_at(Rule::params, params_at) {
             op.params = self.params(p);
+            read = end;
         }
+        self.prefix_literals(read, error_at);
         Some(op)
     }
 
@@ -1248,6 +1323,7 @@ impl<'a> Driver<'a, '_> {
 
     /// The reference scanner checks literals as it reads them: those before the point where
     /// a phrase failed were reported before its syntax error.
+    /// Also reports an `optional` without its tag there (bison reduced it before failing).
     fn prefix_literals(&mut self, start: usize, at: usize) {
         let mut i = start;
         loop {
@@ -1255,10 +1331,55 @@ impl<'a> Driver<'a, '_> {
             if i >= at {
                 return;
             }
-            i = match self.scan_literal(i, at) {
-                Some(end) => end,
-                None => self.token_end(i).max(i + 1),
-            };
+            if let Some(end) = self.scan_literal(i, at) {
+                i = end;
+                continue;
+            }
+            let end = self.token_end(i).max(i + 1);
+            if self.text.get(i..end) == Some("optional") {
+                let (next, span) = self.next_token(end);
+                let tagless = match self.byte(next) {
+                    Some(b'(') => {
+                        let (close, span) = self.next_token(next + 1);
+                        (self.byte(close) == Some(b')') && close < at).then_some(span)
+                    }
+                    _ => (next <= at).then_some(span),
+                };
+                if let Some(span) = tagless {
+                    self.error("optional-missing-tag", span, "missing tag for optional");
+                }
+            }
+            i = end;
+        }
+    }
+
+    /// A definition that failed after `class`/`interface`/`exception`/`struct`/`enum` and a
+    /// keyword: bison had already reported the keyword as a name.
+    fn head_keyword(&mut self, start: usize, at: usize) {
+        if let Ok((_, end)) = self.phrase_at(Rule::enum_nameless, start) {
+            let (next, span) = self.next_token(end);
+            if next <= at {
+                self.error("missing-name", span, "missing enumeration name");
+            }
+            return;
+        }
+        let Ok((p, end)) = self.phrase_at(Rule::head_prefix, start) else {
+            return;
+        };
+        if end > at {
+            return;
+        }
+        let mut what = "";
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_class => what = "class name",
+                Rule::kw_interface => what = "interface name",
+                Rule::kw_exception => what = "exception name",
+                Rule::kw_struct => what = "struct name",
+                Rule::kw_enum => what = "enumeration name",
+                Rule::keyword => self.keyword_as_name(&c, what),
+                _ => {}
+            }
         }
     }
 
@@ -1370,7 +1491,9 @@ impl<'a> Driver<'a, '_> {
             Some(name) => name,
             None => {
                 let (at, span) = self.next_token(end);
-                self.error("missing-name", span, "missing parameter name");
+                if !self.certainly_undefined(&ty) {
+                    self.error("missing-name", span, "missing parameter name");
+                }
                 name_start = at;
                 placeholder_name(span)
             }
@@ -1478,6 +1601,9 @@ impl<'a> Driver<'a, '_> {
         self.expect_semicolon(what);
     }
 
+    /// An enum: its head (up to `{`) was parsed; reads the enumerators one by one up to
+    /// the `}`. After a syntax error the enum is dropped and bison's recovery (to the next
+    /// `;`) happens in the enclosing definition list.
     fn enumeration(
         &mut self,
         p: Pair<'a, Rule>,
@@ -1485,9 +1611,7 @@ impl<'a> Driver<'a, '_> {
         let mut local = false;
         let mut name = None;
         let mut open = None;
-        let mut close = None;
         let mut doc = None;
-        let mut enumerators = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::kw_local => local = true,
@@ -1496,16 +1620,51 @@ impl<'a> Driver<'a, '_> {
                     doc = self.docs.take(self.pstart(&c), self.sources);
                     open = Some(self.pspan(&c));
                 }
-                Rule::enumerator_list => enumerators = self.enumerators(c),
-                Rule::rbrace => close = Some(self.pspan(&c)),
                 _ => {}
             }
         }
-        let (open, close) = (open?, close?);
-        let Some(name) = name else {
-            self.error("missing-name", close, "missing enumeration name");
-            return None;
+        let open = open?;
+        if name.is_none() {
+            // bison's mid-rule action runs as soon as `enum` is not followed by a name.
+            self.error("missing-name", open, "missing enumeration name");
+        }
+        let mut enumerators = Vec::new();
+        let close = loop {
+            self.skip();
+            let start = self.pos;
+            let mut parsed = None;
+            if !matches!(self.byte(start), Some(b',' | b'}')) {
+                match self.phrase(Rule::enumerator) {
+                    Ok((p, end)) => {
+                        self.pos = end;
+                        parsed = Some(p);
+                    }
+                    Err(at) => {
+                        self.prefix_literals(start, at);
+                        self.enum_error(at);
+                        return None;
+                    }
+                }
+            }
+            let (at, after) = self.next_token(self.pos);
+            if let Some(p) = parsed {
+                if let Some(e) = self.enumerator(p, at, after) {
+                    enumerators.push(e);
+                }
+            }
+            match self.byte(at) {
+                Some(b',') => self.pos = at + 1,
+                Some(b'}') => {
+                    self.pos = at + 1;
+                    break after;
+                }
+                _ => {
+                    self.enum_error(at);
+                    return None;
+                }
+            }
         };
+        let name = name?;
         let e = ast::Enum {
             local,
             name,
@@ -1515,47 +1674,50 @@ impl<'a> Driver<'a, '_> {
         Some((ast::DefinitionKind::Enum(e), doc))
     }
 
-    fn enumerators(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Enumerator> {
-        let items: Vec<Pair<'a, Rule>> = p.into_inner().collect();
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if item.as_rule() != Rule::enumerator {
-                continue;
-            }
-            let mut name = None;
-            let mut value = None;
-            for c in item.clone().into_inner() {
-                match c.as_rule() {
-                    Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
-                    Rule::int_or_name => value = self.int_or_name(c),
-                    _ => {}
-                }
-            }
-            let Some(name) = name else { continue };
-            // Value checks are reported at the value, or else at the `,` or `}` after.
-            let (trigger, after) = match &value {
-                Some(v) => {
-                    let start = item
-                        .clone()
-                        .into_inner()
-                        .find(|c| c.as_rule() == Rule::int_or_name)
-                        .map_or(self.pstart(item), |c| self.pstart(&c));
-                    (start, v.span())
-                }
-                None => match items.get(i + 1) {
-                    Some(next) => (self.pstart(next), self.pspan(next)),
-                    None => self.next_token(self.pend(item)),
-                },
-            };
-            let doc = self.docs.take(trigger, self.sources);
-            out.push(ast::Enumerator {
-                doc,
-                name,
-                value,
-                after,
-            });
+    /// A syntax error in an enum body: bison recovers in the enclosing definition list.
+    fn enum_error(&mut self, at: usize) {
+        self.syntax_error(at);
+        if self.byte(at).is_none() {
+            self.aborted = true;
+        } else {
+            self.recover(at, b';');
         }
-        out
+    }
+
+    /// One enumerator; `after_at`/`after` is the token after it (`,` or `}`, or whatever
+    /// stands there).
+    fn enumerator(
+        &mut self,
+        p: Pair<'a, Rule>,
+        after_at: usize,
+        after: Span,
+    ) -> Option<ast::Enumerator> {
+        let mut name = None;
+        let mut value = None;
+        let mut value_at = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
+                Rule::int_or_name => {
+                    value_at = Some(self.pstart(&c));
+                    value = self.int_or_name(c);
+                }
+                _ => {}
+            }
+        }
+        let name = name?;
+        // Value checks are reported at the value, or else at the `,` or `}` after it.
+        let (trigger, after) = match &value {
+            Some(v) => (value_at.unwrap_or(after_at), v.span()),
+            None => (after_at, after),
+        };
+        let doc = self.docs.take(trigger, self.sources);
+        Some(ast::Enumerator {
+            doc,
+            name,
+            value,
+            after,
+        })
     }
 
     fn sequence(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
@@ -1625,7 +1787,11 @@ impl<'a> Driver<'a, '_> {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::meta_ty => ty = self.meta_ty(c),
-                Rule::simple_name => name = Some(self.ident(&c)),
+                Rule::simple_name => {
+                    let ident = self.ident(&c);
+                    self.define(&ident);
+                    name = Some(ident);
+                }
                 Rule::const_value => {
                     value_start = self.pstart(&c);
                     value = self.const_value(c);
@@ -1634,10 +1800,16 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let (ty, value) = (ty?, value?);
-        let Some(name) = name else {
-            self.error("missing-name", value.span, "missing constant name");
-            self.expect_semicolon("const definition");
-            return None;
+        let name = match name {
+            Some(name) => name,
+            // bison looks the type up first; an unknown type is all it reports (the checker
+            // does, on the constant kept under a placeholder name).
+            None if self.certainly_undefined(&ty) => placeholder_name(ty.span),
+            None => {
+                self.error("missing-name", value.span, "missing constant name");
+                self.expect_semicolon("const definition");
+                return None;
+            }
         };
         let doc = self.docs.take(value_start, self.sources);
         self.expect_semicolon("const definition");
