@@ -6,26 +6,11 @@ use slice_parser::{compile_file, preprocess, Diagnostics, Options, SourceMap};
 use std::hint::black_box;
 use std::path::PathBuf;
 
-const ICE_SLICE_DIR: &str = "/usr/share/ice/slice";
+// The tests' helpers (where Ice's Slice files are).
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-fn ice_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let dirs = std::fs::read_dir(ICE_SLICE_DIR)
-        .unwrap_or_else(|e| panic!("{ICE_SLICE_DIR}: {e} (install zeroc-ice-slice)"));
-    for d in dirs.filter_map(Result::ok) {
-        if let Ok(entries) = std::fs::read_dir(d.path()) {
-            files.extend(
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "ice")),
-            );
-        }
-    }
-    files.sort();
-    assert!(files.len() >= 60, "only {} files", files.len());
-    files
-}
+use support::corpus::{ice_distribution_files as ice_files, ICE_SLICE_DIR};
 
 fn bench(c: &mut Criterion) {
     let files = ice_files();

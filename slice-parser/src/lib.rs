@@ -9,8 +9,10 @@
 //! 4. [`render`]: diagnostics printed as rustc does (`human`), as gcc does (`short`) or as
 //!    JSON lines (`json`).
 //!
-//! No phase stops at the first error; later phases are skipped once errors exist.
-//! Nothing here panics on any input.
+//! Entry points: [`compile_file`] for a file on disk, [`compile_source`] for text in memory
+//! (tests, fuzzing, editors). No phase stops at the first error; the grammar and checker run
+//! unless preprocessing failed (mcpp's errors are fatal). Nothing here panics, overflows the
+//! stack or allocates without bound on any input (`tests/robustness.rs`, `fuzz/`).
 
 pub mod ast;
 pub mod check;
@@ -61,7 +63,8 @@ pub struct Compilation {
     pub ast: Option<ast::File>,
     /// The resolved model (absent when any error was found).
     pub model: Option<model::Model>,
-    /// Every diagnostic, in the order found.
+    /// Every diagnostic: the preprocessor's first (as mcpp runs before the parser), then
+    /// those of the grammar and the checker merged in source order (slice2py's order).
     pub diagnostics: Vec<Diagnostic>,
 }
 

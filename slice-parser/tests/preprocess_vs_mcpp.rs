@@ -1,36 +1,36 @@
 //! Differential test: for each input, the preprocessor's verdict equals mcpp's as run by the
 //! real `slice2py` (which must be installed): the same first error (line and message), or no
-//! error on both sides.
+//! error on both sides and then the same tokens in the `-E` output.
 
 mod support;
 
-use slice_parser::preprocess;
+use slice_parser::preprocess::{self, output};
 use slice_parser::{Diagnostics, Options, SourceMap};
 use std::process::Command;
-use support::TempDir;
+use support::{preprocessed_tokens, TempDir};
 
 /// mcpp's first error in slice2py's stderr: (line, message without `error: `).
 fn mcpp_first_error(stderr: &str) -> Option<(u32, String)> {
     stderr.lines().find_map(|l| {
         let rest = l.split_once("main.ice:")?.1;
-        let (line, msg) = rest.split_once(": error: ")?;
+        let (line, msg) = rest
+            .split_once(": error: ")
+            .or_else(|| rest.split_once(": fatal error: "))?;
         Some((line.parse().ok()?, msg.to_string()))
     })
 }
 
-fn ours_first_error(dir: &TempDir) -> Option<(u32, String)> {
+/// Our first error, and the `-E` text when there is none.
+fn ours(dir: &TempDir) -> (Option<(u32, String)>, String) {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let opts = Options {
         include_dirs: vec![dir.path().join("inc")],
         ..Options::default()
     };
-    let _ = preprocess::preprocess(
-        &dir.path().join("main.ice"),
-        &opts,
-        &mut sources,
-        &mut diags,
-    );
+    let main = dir.path().join("main.ice");
+    let pp = preprocess::preprocess(&main, &opts, &mut sources, &mut diags);
+    let text = pp.map_or_else(String::new, |pp| output::expanded_text(&pp, &sources));
     let first = diags.iter().find(|d| d.is_error()).map(|d| {
         let s = d.span().expect("preprocessor errors have a span");
         (
@@ -38,7 +38,7 @@ fn ours_first_error(dir: &TempDir) -> Option<(u32, String)> {
             d.message.clone(),
         )
     });
-    first
+    (first, text)
 }
 
 const CASES: &[&str] = &[
@@ -61,7 +61,24 @@ const CASES: &[&str] = &[
     "#line 100\n",
     "#if 0x10 == 16 && 010 == 8 && 'a' == 97 && -1 < 0\n#else\n#error literals\n#endif\n",
     "#define F(x) x\nF(1\n)\n",
+    "#define HDR \"once.ice\"\n#include HDR\n",
+    "#define ANGLED <once.ice>\n#include ANGLED\n",
+    "#if defined(A) || defined B || (defined(C))\n#error none defined\n#endif\n",
+    "#define A B\n#define B A\n#if A\n#error cyclic\n#endif\n",
+    "#if 0\n#error skipped\n#elif 0\n#error skipped too\n#endif\n",
+    "#ifndef G\n#define G\n#include \"main.ice\"\n#endif\n",
+    "#define S(x) #x\nmodule M { const string A = S(a \"b\" c); }\n",
+    "#if 1\n#endif // trailing comment\n#ifdef X /* c */\n#endif\n",
+    "  #  define  SPACED  1\n#if SPACED\n#else\n#error spaced\n#endif\n",
+    "#if 1 \\\n + 1 == 2\n#else\n#error splice\n#endif\n",
+    "#if ~0 == -1 && (1 << 62) > 0 && -9223372036854775807 - 1 < 0\n#else\n#error wide\n#endif\n",
     // Rejected.
+    "#include_next <once.ice>\n",
+    "#define HDR nothing\n#include HDR\n",
+    "#assert x\n",
+    "#if 1\n#endif\n#endif\n",
+    "#include \"main.ice\"\n",
+    "#define F(x) x\n#if F(\n#endif\n",
     "#include \"nope.ice\"\n",
     "// c\n#include <nope.ice>\n",
     "#include\n",
@@ -114,6 +131,8 @@ fn preprocessor_verdicts_match_mcpp() {
         "slice2py is not installed (zeroc-ice-compilers)"
     );
     let mut mismatches = Vec::new();
+    let mut rejected = 0;
+    let mut compared = 0;
     for case in CASES {
         let dir = TempDir::new();
         dir.write("main.ice", case);
@@ -136,10 +155,28 @@ fn preprocessor_verdicts_match_mcpp() {
             .output()
             .expect("run slice2py");
         let want = mcpp_first_error(&String::from_utf8_lossy(&theirs.stderr));
-        let got = ours_first_error(&dir);
+        let (got, text) = ours(&dir);
+        rejected += usize::from(want.is_some());
         if want != got {
             mismatches.push(format!("{case:?}\n  mcpp: {want:?}\n  ours: {got:?}"));
+        } else if want.is_none() {
+            let e = Command::new("slice2py")
+                .args(["-Iinc", "-E", "main.ice"])
+                .current_dir(dir.path())
+                .output()
+                .expect("run slice2py -E");
+            let (a, b) = (
+                preprocessed_tokens(&text),
+                preprocessed_tokens(&String::from_utf8_lossy(&e.stdout)),
+            );
+            compared += usize::from(!b.is_empty());
+            if a != b {
+                mismatches.push(format!("{case:?} -E\n  mcpp: {b}\n  ours: {a}"));
+            }
         }
     }
     assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
+    // Guards the harness itself: mcpp's messages were recognised.
+    assert!(rejected > 40, "only {rejected} cases rejected by mcpp");
+    assert!(compared >= 5, "only {compared} -E outputs compared");
 }

@@ -138,7 +138,7 @@ pub(crate) type MacroTable = HashMap<String, Macro>;
 /// Why an expansion failed (the message is mcpp's where it has one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ExpandError {
-    /// A function-like macro call with no closing parenthesis.
+    /// A function-like macro call with no closing parenthesis (the call as far as it goes).
     Unterminated(String),
     /// Wrong number of arguments: (name, call as written, expected, given).
     ArgCount(String, String, usize, usize),
@@ -150,7 +150,7 @@ impl ExpandError {
     /// The message to report.
     pub fn message(&self) -> String {
         match self {
-            ExpandError::Unterminated(n) => format!("Unterminated macro call \"{n}\""),
+            ExpandError::Unterminated(call) => format!("Unterminated macro call \"{call}\""),
             ExpandError::ArgCount(_, call, want, got) if got < want => {
                 format!("Less than necessary {want} argument(s) in macro call \"{call}\"")
             }
@@ -230,7 +230,7 @@ impl<'m> Expander<'m> {
                         continue;
                     }
                     let (args, next) = collect_args(&input, i + 2)
-                        .ok_or_else(|| ExpandError::Unterminated(t.text.clone()))?;
+                        .ok_or_else(|| ExpandError::Unterminated(super::lex::spell(&input[i..])))?;
                     let args = fit_args(args, params.len(), m.variadic).map_err(|got| {
                         ExpandError::ArgCount(
                             t.text.clone(),

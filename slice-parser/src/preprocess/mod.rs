@@ -93,6 +93,7 @@ pub fn preprocess_source(
         errors: 0,
         fatal: false,
         main,
+        included_from: Vec::new(),
     };
     pp.run(main);
     if pp.errors > 0 {
@@ -209,6 +210,8 @@ struct Pp<'a> {
     errors: usize,
     fatal: bool,
     main: FileId,
+    /// The `#include` directives that led to the file being read, outermost first.
+    included_from: Vec<Span>,
 }
 
 impl Pp<'_> {
@@ -221,6 +224,7 @@ impl Pp<'_> {
             if f.pos >= f.text.len() {
                 self.finish_frame(f);
                 stack.pop();
+                self.included_from.pop();
                 if let Some(p) = stack.last() {
                     self.segment(p.file, p.pos, true, p.level);
                 }
@@ -242,9 +246,10 @@ impl Pp<'_> {
                     self.fatal = true;
                 } else {
                     let level = stack.len() as u32;
-                    let (file, _, dir) = include;
+                    let (file, site, dir) = include;
                     let frame = self.open_frame(file, dir, level);
                     stack.push(frame);
+                    self.included_from.push(site);
                 }
             }
             if self.out.len() > MAX_OUTPUT {
@@ -313,11 +318,23 @@ impl Pp<'_> {
 
     fn push_error(&mut self, d: Diagnostic) {
         self.errors += 1;
-        self.diags.push(d);
+        self.push(d);
     }
 
     fn warning(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(code, span, message));
+        self.push(Diagnostic::warning(code, span, message));
+    }
+
+    /// Records a diagnostic, noting the chain of includes that led to its file (as mcpp's
+    /// `from FILE: LINE:` lines do).
+    fn push(&mut self, mut d: Diagnostic) {
+        // The innermost few are what a reader needs (the chain can be 256 long).
+        for site in self.included_from.iter().rev().take(16) {
+            let f = self.sources.file(site.file);
+            let (name, line) = f.presumed_line(site.start);
+            d.notes.push(format!("included from {name}:{line}"));
+        }
+        self.diags.push(d);
     }
 
     /// Processes one line of `f` (a directive, or text possibly continued by a comment).
@@ -364,7 +381,7 @@ impl Pp<'_> {
                                 "End of input with unterminated comment, terminated the comment",
                             )
                             .with_label(span_at(f.file, i, 2), "the comment starts here");
-                            self.diags.push(d);
+                            self.push(d);
                             i = b.len();
                             if active {
                                 self.out.extend_from_slice(&b[copied..i]);
@@ -620,7 +637,7 @@ impl Pp<'_> {
                                 "previously macro \"{n}\" defined as: {}",
                                 old.text
                             ));
-                            self.diags.push(d);
+                            self.push(d);
                         }
                     }
                     self.macros.insert(n, m);
