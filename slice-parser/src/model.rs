@@ -344,7 +344,52 @@ pub struct Operation {
     pub throws: Vec<ExceptionId>,
 }
 
+/// How an operation is sent (the mode byte of a request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OperationMode {
+    /// `0`: a normal operation.
+    Normal,
+    /// `1`: an `idempotent` operation with `["nonmutating"]` metadata (legacy).
+    Nonmutating,
+    /// `2`: an `idempotent` operation.
+    Idempotent,
+}
+
+impl OperationMode {
+    /// The byte sent on the wire.
+    pub fn wire_value(self) -> u8 {
+        match self {
+            OperationMode::Normal => 0,
+            OperationMode::Nonmutating => 1,
+            OperationMode::Idempotent => 2,
+        }
+    }
+}
+
+/// The optional entries of a member or parameter list, sorted by tag (the order Ice marshals
+/// them in, after the required ones).
+pub fn sorted_by_tag<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    tag: impl Fn(&T) -> Option<i32>,
+) -> Vec<&'a T>
+where
+    T: 'a,
+{
+    let mut v: Vec<&T> = items.into_iter().filter(|i| tag(i).is_some()).collect();
+    v.sort_by_key(|i| tag(i));
+    v
+}
+
 impl Operation {
+    /// The mode the operation is sent with (Ice's `sendMode`).
+    pub fn send_mode(&self) -> OperationMode {
+        match (self.idempotent, self.info.has_metadata("nonmutating")) {
+            (true, true) => OperationMode::Nonmutating,
+            (true, false) => OperationMode::Idempotent,
+            (false, _) => OperationMode::Normal,
+        }
+    }
+
     /// The in-parameters.
     pub fn in_params(&self) -> impl Iterator<Item = &Parameter> {
         self.params.iter().filter(|p| !p.out)

@@ -371,3 +371,28 @@ fn ice_locator_model() {
         .iter()
         .any(|d| d == "ice-prefix"));
 }
+
+#[test]
+fn send_modes_and_tag_order() {
+    use slice_parser::model::{sorted_by_tag, OperationMode};
+    let m = model(
+        "module M { interface I {
+            void a();
+            idempotent void b();
+            [\"nonmutating\"] idempotent void c();
+            void d(int x, optional(5) int y, optional(2) string z, long w);
+        }; };",
+    );
+    let Definition::Interface(i) = find(&m, "::M::I") else {
+        panic!()
+    };
+    let ops = &m.interfaces[i].operations;
+    let modes: Vec<u8> = ops.iter().map(|o| o.send_mode().wire_value()).collect();
+    assert_eq!(modes, [0, 2, 1, 0]);
+    assert_eq!(ops[2].send_mode(), OperationMode::Nonmutating);
+    let optional: Vec<&str> = sorted_by_tag(&ops[3].params, |p| p.tag)
+        .iter()
+        .map(|p| p.info.name.as_str())
+        .collect();
+    assert_eq!(optional, ["z", "y"]);
+}
