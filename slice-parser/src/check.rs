@@ -7,7 +7,7 @@
 //! of entities plus a map from lower-cased scoped name to every entity with that name (so
 //! lookups are case-insensitive and can report capitalization mistakes).
 //!
-//! Submodules: [`symbols`] (entities, lookup, "has changed meaning", name rules),
+//! Submodules: `symbols` (entities, lookup, "has changed meaning", name rules),
 //! `idents` (lexical identifier rules and per-file context), `walk` (the walk over
 //! definitions), `values` (constants, default values, tags), `lower` (building the
 //! [`Model`]). This module never panics on any input and never recurses deeper than the

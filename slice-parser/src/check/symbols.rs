@@ -1,7 +1,7 @@
 //! The symbol table: entities, case-insensitive lookup, "has changed meaning", and the name
 //! rules every definition goes through (SLICE-LANGUAGE.md 6).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Checker;
 use crate::ast::{Builtin, DocComment};
@@ -669,24 +669,29 @@ impl Checker<'_> {
     /// `allOperations`: operations of the bases (recursively) then own ones, each once.
     pub(crate) fn all_operations(&self, def: EntId) -> Vec<EntId> {
         let mut out = Vec::new();
-        let mut visiting = Vec::new();
-        self.all_operations_into(def, &mut out, &mut visiting);
-        out
-    }
-
-    fn all_operations_into(&self, def: EntId, out: &mut Vec<EntId>, visiting: &mut Vec<EntId>) {
-        if visiting.contains(&def) {
-            return;
-        }
-        visiting.push(def);
-        for b in self.bases_of(def) {
-            self.all_operations_into(b, out, visiting);
-        }
-        for &c in &self.ents[def].contents {
-            if matches!(self.ents[c].kind, Kind::Operation { .. }) && !out.contains(&c) {
-                out.push(c);
+        let mut seen_ops = HashSet::new();
+        let mut visited = HashSet::new();
+        // Iterative depth-first walk (bases before the class itself), so long inheritance
+        // chains neither recurse deeply nor cost more than linear time.
+        let mut stack: Vec<(EntId, bool)> = vec![(def, false)];
+        while let Some((c, expanded)) = stack.pop() {
+            if expanded {
+                for &o in &self.ents[c].contents {
+                    if matches!(self.ents[o].kind, Kind::Operation { .. }) && seen_ops.insert(o) {
+                        out.push(o);
+                    }
+                }
+                continue;
+            }
+            if !visited.insert(c) {
+                continue;
+            }
+            stack.push((c, true));
+            for b in self.bases_of(c).into_iter().rev() {
+                stack.push((b, false));
             }
         }
+        out
     }
 
     /// `allDataMembers` of a class definition: the base class chain's, then own.

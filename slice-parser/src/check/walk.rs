@@ -1217,6 +1217,9 @@ impl Checker<'_> {
             let mut inherited = self.all_operations(b);
             inherited.extend(self.all_class_data_members(b));
             for q in inherited {
+                if !self.ents[q].name.eq_ignore_ascii_case(n) {
+                    continue;
+                }
                 let (qk, qname) = (self.ents[q].kind_of(), self.ents[q].name.clone());
                 if qname == n {
                     self.error(
@@ -1229,15 +1232,13 @@ impl Checker<'_> {
                     );
                     return false;
                 }
-                if qname.eq_ignore_ascii_case(n) {
-                    self.error(
-                        "member-in-base",
-                        span,
-                        format!(
-                            "{what} `{n}' differs only in capitalization from {qk} `{qname}', which is defined in a base interface or class"
-                        ),
-                    );
-                }
+                self.error(
+                    "member-in-base",
+                    span,
+                    format!(
+                        "{what} `{n}' differs only in capitalization from {qk} `{qname}', which is defined in a base interface or class"
+                    ),
+                );
             }
         }
         true
