@@ -680,13 +680,13 @@ impl<'a> Driver<'a, '_> {
             }
             let end = self.token_end(i).max(i + 1);
             if self.text.get(i..end) == Some("optional") {
-                let (next, span) = self.next_token(end);
+                let next = self.trivia_end(end);
                 let tagless = match self.byte(next) {
                     Some(b'(') => {
                         let (close, span) = self.next_token(next + 1);
                         (self.byte(close) == Some(b')') && close < at).then_some(span)
                     }
-                    _ => (next <= at).then_some(span),
+                    _ => (next <= at).then(|| self.span(i, end)),
                 };
                 if let Some(span) = tagless {
                     self.error("optional-missing-tag", span, "missing tag for optional");
