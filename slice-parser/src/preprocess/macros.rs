@@ -116,6 +116,25 @@ pub(crate) fn parse_define(toks: &[Tok]) -> Result<(String, Macro), String> {
     if let Some(first) = body.first_mut() {
         first.space = false;
     }
+    if body.first().is_some_and(|t| t.is("##")) {
+        return Err("No token before ##".into());
+    }
+    if body.last().is_some_and(|t| t.is("##")) {
+        return Err("No token after ##".into());
+    }
+    if let Some(ps) = &params {
+        for (i, t) in body.iter().enumerate() {
+            if t.is("#") {
+                match body.get(i + 1) {
+                    Some(n) if n.kind == Kind::Ident && ps.contains(&n.text) => {}
+                    n => {
+                        let n = n.map_or("", |n| n.text.as_str());
+                        return Err(format!("Not a formal parameter \"{n}\""));
+                    }
+                }
+            }
+        }
+    }
     let head = match &params {
         None => name.text.clone(),
         Some(p) => format!("{}({})", name.text, p.join(", ")),
@@ -181,9 +200,9 @@ impl<'m> Expander<'m> {
 
     /// Whether the token list has a complete call of function-like `name` starting at its
     /// first token (used to know when to stop reading arguments across lines).
-    pub fn call_complete(toks: &[Tok]) -> bool {
+    pub fn call_complete<'t>(toks: impl IntoIterator<Item = &'t Tok>) -> bool {
         let mut depth = 0usize;
-        for t in toks.iter().skip(1) {
+        for t in toks.into_iter().skip(1) {
             if t.is("(") {
                 depth += 1;
             } else if t.is(")") {

@@ -287,6 +287,7 @@ impl Pp<'_> {
         let last = last_line_span(f.file, &f.text);
         // mcpp reports the outermost open section only.
         if let Some(c) = f.conds.first().copied() {
+            // The span is the directive's last line: mcpp counts it from there.
             let line = self.line_of(c.span);
             let d = Diagnostic::error(
                 "pp-unterminated-if",
@@ -414,16 +415,7 @@ impl Pp<'_> {
                         i = e;
                     }
                     None => {
-                        let msg = if c == b'"' {
-                            "Unterminated string literal, skipped the line"
-                        } else {
-                            "Unterminated character constant 39, skipped the line"
-                        };
-                        let code = if c == b'"' {
-                            "pp-unterminated-string"
-                        } else {
-                            "pp-unterminated-char"
-                        };
+                        let (code, msg) = unterminated(c);
                         let end = lex::line_end(b, i);
                         let span = Span::new(f.file, i as u32, trim_newline(b, end) as u32);
                         self.error(code, span, msg);
@@ -495,8 +487,8 @@ impl Pp<'_> {
         copied: usize,
     ) -> Option<usize> {
         let name = std::str::from_utf8(&b[start..ident_end]).ok()?;
-        let m = self.macros.get(name)?;
-        let (toks, end) = if m.params.is_some() {
+        let function_like = self.macros.get(name)?.params.is_some();
+        let (toks, end) = if function_like {
             let mut k = ident_end;
             while k < b.len() && lex::is_blank(b[k]) {
                 k += 1;
@@ -504,15 +496,23 @@ impl Pp<'_> {
             if b.get(k) != Some(&b'(') {
                 return None;
             }
-            let (toks, end, err) = lex::tokenize_line(b, start, true, Expander::call_complete);
-            if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = err {
-                let span = span_at(f.file, o as usize, 1);
-                self.error(
-                    "pp-unterminated-string",
-                    span,
-                    "Unterminated string literal, skipped the line",
-                );
-                return Some(end);
+            // The arguments may run over several lines; a line with an open quote is
+            // reported and skipped, and reading goes on (as mcpp does).
+            let mut toks: Vec<Tok> = Vec::new();
+            let mut end = start;
+            loop {
+                let (more, e, err) = lex::tokenize_line(b, end, true, |t| {
+                    Expander::call_complete(toks.iter().chain(t))
+                });
+                toks.extend(more);
+                end = e;
+                match err {
+                    Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) => {
+                        let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
+                        self.error(code, span_at(f.file, o as usize, 1), msg);
+                    }
+                    None => break,
+                }
             }
             if !Expander::call_complete(&toks) {
                 let line = self.line_of(span_at(f.file, start, 0));
@@ -526,7 +526,7 @@ impl Pp<'_> {
                     span_at(f.file, start, ident_end - start),
                     "the macro call starts here",
                 )
-                .with_note(format!("macro \"{name}\" defined as: {}", m.text));
+                .with_note(self.macro_note(name));
                 // mcpp reports it after an unterminated `#if` of the same file.
                 self.at_end_of_file.push(d);
                 return Some(b.len());
@@ -548,19 +548,25 @@ impl Pp<'_> {
                 self.segment(f.file, end, true, f.level);
             }
             Err(e) => {
-                let span = Span::new(f.file, start as u32, trim_newline(b, end) as u32);
-                let text = self
-                    .macros
-                    .get(name)
-                    .map(|m| m.text.clone())
-                    .unwrap_or_default();
+                // Reported on the line where the call ends, like mcpp.
+                let from = b[start..end]
+                    .iter()
+                    .rposition(|&c| c == b'\n')
+                    .map_or(start, |p| start + p + 1);
+                let span = Span::new(f.file, from as u32, end.max(from) as u32);
                 let d = Diagnostic::error("pp-macro-call", span, e.message())
-                    .with_note(format!("macro \"{name}\" defined as: {text}"));
+                    .with_note(self.macro_note(name));
                 self.push_error(d);
                 self.out.extend_from_slice(&b[copied..end]);
             }
         }
         Some(end)
+    }
+
+    /// `macro "F" defined as: #define F(x) ...`, as mcpp shows it.
+    fn macro_note(&self, name: &str) -> String {
+        let text = self.macros.get(name).map_or("", |m| m.text.as_str());
+        format!("macro \"{name}\" defined as: {text}")
     }
 
     /// Handles the directive whose `#` is at `hash`; blanks its line(s).
@@ -573,7 +579,14 @@ impl Pp<'_> {
         let line_start = f.pos;
         let (toks, end, lex_err) = lex::tokenize_line(b, hash + 1, false, |_| false);
         f.pos = end;
-        let span = Span::new(f.file, hash as u32, trim_newline(b, end) as u32);
+        // mcpp reports a directive on the line where it ends (splices and comments can
+        // continue it): the span covers that last line.
+        let last = trim_newline(b, end);
+        let from = b[hash..last]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(hash, |p| hash + p + 1);
+        let span = Span::new(f.file, from as u32, last as u32);
         let name = toks.first().map(|t| (t.kind, t.text.as_str()));
         let active = f.active();
         // `#pragma` other than `once` goes through to the parser unchanged (mcpp does so).
@@ -588,19 +601,14 @@ impl Pp<'_> {
         let Some((kind, name)) = name else {
             return None; // the null directive `#`
         };
-        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
-        if !active && !is_conditional {
+        // An open quote is reported even in excluded text, as mcpp does.
+        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
+            let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
+            self.error(code, Span::new(f.file, o, span.end.max(o)), msg);
             return None;
         }
-        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
-            if active {
-                let span = Span::new(f.file, o, span.end);
-                self.error(
-                    "pp-unterminated-string",
-                    span,
-                    "Unterminated string literal, skipped the line",
-                );
-            }
+        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
+        if !active && !is_conditional {
             return None;
         }
         if kind != Kind::Ident {
@@ -618,7 +626,7 @@ impl Pp<'_> {
                     let r = if name == "if" {
                         self.condition(args)
                     } else {
-                        self.defined_arg(args).map(|d| d == (name == "ifdef"))
+                        self.defined_arg(args, span).map(|d| d == (name == "ifdef"))
                     };
                     r.unwrap_or_else(|msg| {
                         self.error("pp-expression", span, msg);
@@ -724,15 +732,12 @@ impl Pp<'_> {
                 c.active = parent_active && !c.taken;
                 c.taken = true;
                 c.else_line = Some(line);
-                if parent_active {
-                    self.no_more_tokens(args, span);
-                }
+                // Checked even in excluded text, as mcpp does.
+                self.no_more_tokens(args, span);
             }
             _ => {
                 f.conds.pop();
-                if parent_active {
-                    self.no_more_tokens(args, span);
-                }
+                self.no_more_tokens(args, span);
             }
         }
     }
@@ -758,12 +763,16 @@ impl Pp<'_> {
     }
 
     /// Whether the macro named by `#ifdef` / `#ifndef`'s argument is defined.
-    fn defined_arg(&mut self, args: &[Tok]) -> Result<bool, String> {
-        if args.is_empty() {
-            return Err("No argument".into());
+    /// Extra tokens are reported but, as with mcpp, the test is still made.
+    fn defined_arg(&mut self, args: &[Tok], span: Span) -> Result<bool, String> {
+        match args.first() {
+            None => Err("No argument".into()),
+            Some(t) if t.kind == Kind::Ident => {
+                self.no_more_tokens(&args[1..], span);
+                Ok(self.macros.contains_key(&t.text))
+            }
+            Some(_) => self.identifier_arg(args).map(|_| false),
         }
-        let n = self.identifier_arg(args)?;
-        Ok(self.macros.contains_key(&n))
     }
 
     /// Evaluates a `#if` / `#elif` condition.
@@ -962,6 +971,21 @@ impl Pp<'_> {
             .chain(self.options.include_dirs.iter().map(|d| d.join(t)))
             .find(|p| p.is_file())
             .map(|p| (p.to_string_lossy().into_owned(), p))
+    }
+}
+
+/// mcpp's code and message for a quote left open on its line.
+fn unterminated(quote: u8) -> (&'static str, &'static str) {
+    if quote == b'"' {
+        (
+            "pp-unterminated-string",
+            "Unterminated string literal, skipped the line",
+        )
+    } else {
+        (
+            "pp-unterminated-char",
+            "Unterminated character constant 39, skipped the line",
+        )
     }
 }
 
