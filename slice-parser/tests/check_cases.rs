@@ -804,6 +804,9 @@ fn differential_values_and_types() {
         "module M { enum E { a, b, c = 0, d }; };",
         "module M { enum E { a = 5, b = 3, c, d, e }; };",
         "module M { enum E {}; enum F { x,, y, }; };",
+        "module M { dictionary<y, K> IceX; sequence<Nope> a_b; const Nope NodePtr = 1; };",
+        "module M { interface I { void op(Nope a, int b_c) throws IceX; }; };",
+        "module M { struct S { Nope x; int _y; }; };",
         "module M { enum E { a, a, b = 1 }; enum F { x, X, y = 1 }; enum A { mid, a, mid = 0 }; };",
     ]);
 }

@@ -48,10 +48,12 @@ impl Checker<'_> {
 
     /// Walks one definition; returns the entity that takes the definition's metadata and doc.
     fn walk_definition(&mut self, def: &ast::Definition, cont: EntId) -> Option<EntId> {
+        // The reference checks identifiers as it scans them, whatever becomes of the
+        // construct; diagnostics are put in source order afterwards.
+        self.check_definition_idents(def);
         match &def.kind {
             DefinitionKind::Module(m) => self.walk_module(m, cont, def),
             DefinitionKind::ForwardDecl(fd) => {
-                self.check_ident(&fd.name);
                 let intf = fd.kind == DeclKind::Interface;
                 let decl =
                     self.create_class_decl(cont, &fd.name.name, intf, fd.local, fd.semicolon);
@@ -68,7 +70,6 @@ impl Checker<'_> {
             DefinitionKind::Sequence(s) => {
                 let at = self.next_token(s.element.span);
                 let elem = self.resolve_type(cont, &s.element, at)?;
-                self.check_ident(&s.name);
                 self.create_sequence(cont, s, elem)
             }
             DefinitionKind::Dictionary(d) => {
@@ -76,12 +77,10 @@ impl Checker<'_> {
                 let key = self.resolve_type(cont, &d.key, at)?;
                 let at = self.next_token(d.value.span);
                 let value = self.resolve_type(cont, &d.value, at)?;
-                self.check_ident(&d.name);
                 self.create_dictionary(cont, d, key, value)
             }
             DefinitionKind::Const(c) => {
                 let ty = self.resolve_type(cont, &c.ty, c.name.span)?;
-                self.check_ident(&c.name);
                 let init = self.eval_init(cont, &c.value);
                 self.create_const(cont, c, ty, &init)
             }
@@ -95,7 +94,6 @@ impl Checker<'_> {
         def: &ast::Definition,
     ) -> Option<EntId> {
         self.seen_definition(m.name.span);
-        self.check_ident(&m.name);
         // Module checks run as soon as the name is read (before the `{`).
         let span = m.name.span;
         let created = self.create_module(cont, &m.name.name, m.name.span, span);
@@ -458,7 +456,6 @@ impl Checker<'_> {
         want_intf: bool,
         span: Span,
     ) -> Option<EntId> {
-        self.check_scoped(name);
         let ty = self.lookup_type(cont, &name.text, span)?;
         let decl = match ty {
             Ty::Decl(d) if self.is_interface(d) == want_intf => Some(d),
@@ -520,7 +517,6 @@ impl Checker<'_> {
     }
 
     fn walk_class(&mut self, c: &ast::Class, cont: EntId, def: &ast::Definition) -> Option<EntId> {
-        self.check_ident(&c.name);
         let mut compact_id = None;
         if let Some(id) = &c.compact_id {
             match self.eval_compact_id(cont, id) {
@@ -554,7 +550,6 @@ impl Checker<'_> {
         cont: EntId,
         def: &ast::Definition,
     ) -> Option<EntId> {
-        self.check_ident(&i.name);
         let span = i.braces.open;
         let bases = self.resolve_interface_list(cont, &i.extends, span);
         let created = self.create_class_def(cont, &i.name, None, true, bases, i.local, span);
@@ -571,13 +566,11 @@ impl Checker<'_> {
         cont: EntId,
         def: &ast::Definition,
     ) -> Option<EntId> {
-        self.check_ident(&e.name);
         // With `extends NAME` the exception is created as soon as the name is read; without,
         // once the `{` shows it is not a forward declaration.
         let span = e.extends.as_ref().map_or(e.braces.open, |b| b.span);
         let mut base = None;
         if let Some(b) = &e.extends {
-            self.check_scoped(b);
             base = self.lookup_exception(cont, &b.text, b.span);
             self.check_introduced(cont, &b.text, None, b.span);
         }
@@ -651,7 +644,6 @@ impl Checker<'_> {
         cont: EntId,
         def: &ast::Definition,
     ) -> Option<EntId> {
-        self.check_ident(&s.name);
         let span = s.braces.open;
         let created = self
             .create_simple(cont, &s.name, "struct", "structure", span, s.local)
@@ -682,7 +674,6 @@ impl Checker<'_> {
     }
 
     fn walk_enum(&mut self, e: &ast::Enum, cont: EntId, def: &ast::Definition) -> Option<EntId> {
-        self.check_ident(&e.name);
         let span = e.braces.open;
         let kind = || Kind::Enum {
             last: -1,
@@ -702,7 +693,6 @@ impl Checker<'_> {
         };
         let mut count = 0usize;
         for er in &e.enumerators {
-            self.check_ident(&er.name);
             let at = er.value.as_ref().map_or(er.after, |v| v.span());
             let value = match &er.value {
                 None => None,
@@ -968,7 +958,6 @@ impl Checker<'_> {
         match &tr.kind {
             TypeRefKind::Builtin(b) => Some(Ty::Builtin(*b)),
             TypeRefKind::Named(n) => {
-                self.check_scoped(n);
                 let ty = self.lookup_type(cont, &n.text, span)?;
                 self.check_introduced(cont, &n.text, None, span);
                 Some(ty)
@@ -976,7 +965,6 @@ impl Checker<'_> {
             TypeRefKind::Proxy(n) => {
                 // `NAME *` is reduced as soon as the `*` is read.
                 let span = Self::last_byte(tr.span);
-                self.check_scoped(n);
                 let ty = self.lookup_type(cont, &n.text, span)?;
                 let Ty::Decl(d) = ty else {
                     self.error(
@@ -1030,7 +1018,6 @@ impl Checker<'_> {
                 TagOutcome::Tag(t) => tag = t,
             }
         }
-        self.check_ident(&dm.name);
         let Some(ty) = self.resolve_type(cur, &dm.ty, dm.name.span) else {
             return;
         };
@@ -1262,7 +1249,6 @@ impl Checker<'_> {
             };
             ret = Some(t);
         }
-        self.check_ident(&op.name);
         let created = match owner {
             Some(cl) => {
                 let o = self.create_operation(cl, &op.name, ret, ret_tag, op.idempotent, span);
@@ -1290,7 +1276,6 @@ impl Checker<'_> {
                     TagOutcome::Tag(t) => tag = t,
                 }
             }
-            self.check_ident(&p.name);
             let Some(ty) = self.resolve_type(pcur, &p.ty, p.name.span) else {
                 params_ok = false;
                 break;
@@ -1306,7 +1291,6 @@ impl Checker<'_> {
         let mut throws = Vec::new();
         let mut last_span = span;
         for t in &op.throws {
-            self.check_scoped(t);
             last_span = t.span;
             let e = self.lookup_exception(cur, &t.text, t.span);
             match e {
