@@ -574,7 +574,7 @@ impl Checker<'_> {
             base = self.lookup_exception(cont, &b.text, b.span);
             self.check_introduced(cont, &b.text, None, b.span);
         }
-        let created = self.create_simple(cont, &e.name, "exception", "exception", span, e.local);
+        let created = self.create_simple(cont, &e.name, "exception", "exception", span);
         let created = created.map(|()| {
             if !e.local {
                 if let Some(b) = base {
@@ -612,7 +612,6 @@ impl Checker<'_> {
         new_kind: &str,
         construct: &str,
         span: Span,
-        _local: bool,
     ) -> Option<()> {
         let n = name.name.as_str();
         let matches = self.find_contents(&format!("{}{}", self.this_scope(cont), n));
@@ -646,7 +645,7 @@ impl Checker<'_> {
     ) -> Option<EntId> {
         let span = s.braces.open;
         let created = self
-            .create_simple(cont, &s.name, "struct", "structure", span, s.local)
+            .create_simple(cont, &s.name, "struct", "structure", span)
             .map(|()| self.add_ent(cont, &s.name.name, Kind::Struct, s.name.span, s.local));
         let st = match created {
             Some(id) => {
@@ -681,7 +680,7 @@ impl Checker<'_> {
             max: 0,
         };
         let created = self
-            .create_simple(cont, &e.name, "enumeration", "enumeration", span, e.local)
+            .create_simple(cont, &e.name, "enumeration", "enumeration", span)
             .map(|()| self.add_ent(cont, &e.name.name, kind(), e.name.span, e.local));
         let en = match created {
             Some(id) => {
@@ -810,7 +809,7 @@ impl Checker<'_> {
 
     fn create_sequence(&mut self, cont: EntId, s: &ast::Sequence, elem: Ty) -> Option<EntId> {
         let span = s.name.span;
-        self.create_simple(cont, &s.name, "sequence", "sequence", span, s.local)?;
+        self.create_simple(cont, &s.name, "sequence", "sequence", span)?;
         if !s.local && self.ty_is_local(elem) {
             self.error(
                 "local-in-nonlocal",
@@ -843,7 +842,7 @@ impl Checker<'_> {
     ) -> Option<EntId> {
         let span = d.name.span;
         let name = d.name.name.as_str();
-        self.create_simple(cont, &d.name, "dictionary", "dictionary", span, d.local)?;
+        self.create_simple(cont, &d.name, "dictionary", "dictionary", span)?;
         let mut contains_sequence = false;
         if !self.legal_key_type(key, &mut contains_sequence, 0) {
             self.error(
@@ -931,7 +930,7 @@ impl Checker<'_> {
 
     fn create_const(&mut self, cont: EntId, c: &ast::Const, ty: Ty, init: &Init) -> Option<EntId> {
         let span = c.value.span;
-        self.create_simple(cont, &c.name, "constant", "constant", span, false)?;
+        self.create_simple(cont, &c.name, "constant", "constant", span)?;
         let value = self.validate_constant(&c.name.name, ty, init, true)?;
         Some(self.add_ent(
             cont,
