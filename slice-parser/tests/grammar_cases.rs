@@ -325,6 +325,12 @@ fn lexical_errors() {
         "module L { const string S = \"a\tb\"; }",
         "1: a string literal can only contain printable ASCII characters and non-ASCII characters",
     );
+    // slice2py crashes on constants that are not UTF-8; we report them.
+    check(
+        "module L { const string S = \"\\xff\"; }",
+        "1: string literal is not valid UTF-8",
+    );
+    check("module L { const string S = \"\\303\\251\"; }", "ok");
     check_all(
         "module Lex\n{\n    const int café = 1;\n}\n",
         &[

@@ -180,3 +180,100 @@ fn preprocessor_verdicts_match_mcpp() {
     assert!(rejected > 40, "only {rejected} cases rejected by mcpp");
     assert!(compared >= 5, "only {compared} -E outputs compared");
 }
+
+/// Lines random inputs are made of: directives over a few macro names, and text using them.
+const LINES: &[&str] = &[
+    "#define A 1",
+    "#define A 2",
+    "#define B A + 1",
+    "#define C",
+    "#define F(x) (x * 2)",
+    "#define G(x, y) x ## y",
+    "#define S(x) #x",
+    "#undef A",
+    "#undef F",
+    "#if A",
+    "#if B > 2",
+    "#if defined(C) && F(3) == 6",
+    "#if 10 / A",
+    "#if F(A) || !defined B",
+    "#ifdef C",
+    "#ifndef A",
+    "#elif B",
+    "#elif defined F",
+    "#else",
+    "#endif",
+    "#error stop",
+    "#include \"once.ice\"",
+    "#line 7",
+    "#pragma once",
+    "A B C F(1) F(A) G(A, B) S(A)",
+    "module M { const int X = B; }",
+    "/* A \n #endif */ B",
+    "\"A string with A\" A",
+    "// A comment with #if",
+    "#define H(x) F(x) + G(x, 1) S(x)",
+    "#define FF F",
+    "FF(2) H(A) F(F(1)) S(\"q\\\"\")",
+    "F(1",
+    ")",
+    "#if A ? B : 1 / 0",
+    "#if 'a' == 97 && 0x1F == 31 && 07 == 7",
+    "#define E() empty",
+    "E() E ( ) E",
+    "",
+];
+
+fn compare_with_mcpp(text: &str) -> Result<(), String> {
+    let dir = TempDir::new();
+    dir.write("main.ice", text);
+    dir.write(
+        "once.ice",
+        "#pragma once\nmodule Local { const int L = 1; }\n",
+    );
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let run = |args: &[&str]| {
+        Command::new("slice2py")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .map_err(|e| e.to_string())
+    };
+    let theirs = run(&["--output-dir", "out", "main.ice"])?;
+    let want = mcpp_first_error(&String::from_utf8_lossy(&theirs.stderr));
+    let (got, ours_text) = ours(&dir);
+    if want != got {
+        return Err(format!("mcpp: {want:?}\nours: {got:?}"));
+    }
+    if want.is_none() {
+        let e = run(&["-E", "main.ice"])?;
+        let (a, b) = (
+            preprocessed_tokens(&ours_text),
+            preprocessed_tokens(&String::from_utf8_lossy(&e.stdout)),
+        );
+        if a != b {
+            return Err(format!("-E\nmcpp: {b}\nours: {a}"));
+        }
+    }
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 48,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Random sequences of directives and text: same verdict and tokens as mcpp.
+    #[test]
+    fn random_directive_sequences_match_mcpp(
+        lines in proptest::collection::vec(proptest::sample::select(LINES), 0..24)
+    ) {
+        // A final text line: when a file ends right after `#line N`, mcpp reports end-of-input
+        // errors on line N-1, which no span in the file can express (a known difference).
+        let text = lines.join("\n") + "\nend\n";
+        let r = compare_with_mcpp(&text);
+        proptest::prop_assert!(r.is_ok(), "{text:?}\n{}", r.err().unwrap_or_default());
+    }
+}

@@ -94,6 +94,7 @@ pub fn preprocess_source(
         fatal: false,
         main,
         included_from: Vec::new(),
+        at_end_of_file: Vec::new(),
     };
     pp.run(main);
     if pp.errors > 0 {
@@ -212,6 +213,8 @@ struct Pp<'a> {
     main: FileId,
     /// The `#include` directives that led to the file being read, outermost first.
     included_from: Vec<Span>,
+    /// Errors to report when the current file ends (after its unterminated sections).
+    at_end_of_file: Vec<Diagnostic>,
 }
 
 impl Pp<'_> {
@@ -293,6 +296,9 @@ impl Pp<'_> {
             .with_label(c.span, "the section starts here");
             self.push_error(d);
         }
+        for d in std::mem::take(&mut self.at_end_of_file) {
+            self.push_error(d);
+        }
         if !f.text.is_empty() && !f.text.ends_with(b"\n") {
             self.out.push(b'\n');
         }
@@ -308,8 +314,9 @@ impl Pp<'_> {
         });
     }
 
+    /// The line a message names (as renumbered by `#line`).
     fn line_of(&self, span: Span) -> u32 {
-        self.sources.line_col(span).0
+        self.sources.file(span.file).presumed_line(span.start).1
     }
 
     fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
@@ -508,14 +515,20 @@ impl Pp<'_> {
                 return Some(end);
             }
             if !Expander::call_complete(&toks) {
-                let line = self.sources.file(f.file).line_col(start as u32).0;
+                let line = self.line_of(span_at(f.file, start, 0));
+                // Reported at the end of the file, like mcpp.
                 let d = Diagnostic::error(
                     "pp-macro-call",
-                    span_at(f.file, start, ident_end - start),
+                    last_line_span(f.file, b),
                     format!("End of input within macro call started at line {line}"),
                 )
+                .with_label(
+                    span_at(f.file, start, ident_end - start),
+                    "the macro call starts here",
+                )
                 .with_note(format!("macro \"{name}\" defined as: {}", m.text));
-                self.push_error(d);
+                // mcpp reports it after an unterminated `#if` of the same file.
+                self.at_end_of_file.push(d);
                 return Some(b.len());
             }
             (toks, end)

@@ -107,5 +107,18 @@ pub fn preprocessed_tokens(text: &str) -> String {
             rest = &rest[c.len_utf8()..];
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    // White space next to a bracket or separator never separates tokens (mcpp and we pad
+    // macro expansions differently).
+    let joined = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tight = |c: Option<char>| c.is_some_and(|c| "()[]{}<>,;=".contains(c));
+    let chars: Vec<char> = joined.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| {
+            let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+            !(c == ' ' && (tight(prev) || tight(chars.get(i + 1).copied())))
+        })
+        .map(|(_, &c)| c)
+        .collect()
 }
