@@ -116,6 +116,25 @@ pub(crate) fn parse_define(toks: &[Tok]) -> Result<(String, Macro), String> {
     if let Some(first) = body.first_mut() {
         first.space = false;
     }
+    if body.first().is_some_and(|t| t.is("##")) {
+        return Err("No token before ##".into());
+    }
+    if body.last().is_some_and(|t| t.is("##")) {
+        return Err("No token after ##".into());
+    }
+    if let Some(ps) = &params {
+        for (i, t) in body.iter().enumerate() {
+            if t.is("#") {
+                match body.get(i + 1) {
+                    Some(n) if n.kind == Kind::Ident && ps.contains(&n.text) => {}
+                    n => {
+                        let n = n.map_or("", |n| n.text.as_str());
+                        return Err(format!("Not a formal parameter \"{n}\""));
+                    }
+                }
+            }
+        }
+    }
     let head = match &params {
         None => name.text.clone(),
         Some(p) => format!("{}({})", name.text, p.join(", ")),

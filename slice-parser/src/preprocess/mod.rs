@@ -287,6 +287,7 @@ impl Pp<'_> {
         let last = last_line_span(f.file, &f.text);
         // mcpp reports the outermost open section only.
         if let Some(c) = f.conds.first().copied() {
+            // The span is the directive's last line: mcpp counts it from there.
             let line = self.line_of(c.span);
             let d = Diagnostic::error(
                 "pp-unterminated-if",
@@ -414,16 +415,7 @@ impl Pp<'_> {
                         i = e;
                     }
                     None => {
-                        let msg = if c == b'"' {
-                            "Unterminated string literal, skipped the line"
-                        } else {
-                            "Unterminated character constant 39, skipped the line"
-                        };
-                        let code = if c == b'"' {
-                            "pp-unterminated-string"
-                        } else {
-                            "pp-unterminated-char"
-                        };
+                        let (code, msg) = unterminated(c);
                         let end = lex::line_end(b, i);
                         let span = Span::new(f.file, i as u32, trim_newline(b, end) as u32);
                         self.error(code, span, msg);
@@ -506,12 +498,8 @@ impl Pp<'_> {
             }
             let (toks, end, err) = lex::tokenize_line(b, start, true, Expander::call_complete);
             if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = err {
-                let span = span_at(f.file, o as usize, 1);
-                self.error(
-                    "pp-unterminated-string",
-                    span,
-                    "Unterminated string literal, skipped the line",
-                );
+                let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
+                self.error(code, span_at(f.file, o as usize, 1), msg);
                 return Some(end);
             }
             if !Expander::call_complete(&toks) {
@@ -573,7 +561,14 @@ impl Pp<'_> {
         let line_start = f.pos;
         let (toks, end, lex_err) = lex::tokenize_line(b, hash + 1, false, |_| false);
         f.pos = end;
-        let span = Span::new(f.file, hash as u32, trim_newline(b, end) as u32);
+        // mcpp reports a directive on the line where it ends (splices and comments can
+        // continue it): the span covers that last line.
+        let last = trim_newline(b, end);
+        let from = b[hash..last]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(hash, |p| hash + p + 1);
+        let span = Span::new(f.file, from as u32, last as u32);
         let name = toks.first().map(|t| (t.kind, t.text.as_str()));
         let active = f.active();
         // `#pragma` other than `once` goes through to the parser unchanged (mcpp does so).
@@ -588,19 +583,14 @@ impl Pp<'_> {
         let Some((kind, name)) = name else {
             return None; // the null directive `#`
         };
-        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
-        if !active && !is_conditional {
+        // An open quote is reported even in excluded text, as mcpp does.
+        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
+            let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
+            self.error(code, Span::new(f.file, o, span.end.max(o)), msg);
             return None;
         }
-        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
-            if active {
-                let span = Span::new(f.file, o, span.end);
-                self.error(
-                    "pp-unterminated-string",
-                    span,
-                    "Unterminated string literal, skipped the line",
-                );
-            }
+        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
+        if !active && !is_conditional {
             return None;
         }
         if kind != Kind::Ident {
@@ -724,15 +714,12 @@ impl Pp<'_> {
                 c.active = parent_active && !c.taken;
                 c.taken = true;
                 c.else_line = Some(line);
-                if parent_active {
-                    self.no_more_tokens(args, span);
-                }
+                // Checked even in excluded text, as mcpp does.
+                self.no_more_tokens(args, span);
             }
             _ => {
                 f.conds.pop();
-                if parent_active {
-                    self.no_more_tokens(args, span);
-                }
+                self.no_more_tokens(args, span);
             }
         }
     }
@@ -962,6 +949,21 @@ impl Pp<'_> {
             .chain(self.options.include_dirs.iter().map(|d| d.join(t)))
             .find(|p| p.is_file())
             .map(|p| (p.to_string_lossy().into_owned(), p))
+    }
+}
+
+/// mcpp's code and message for a quote left open on its line.
+fn unterminated(quote: u8) -> (&'static str, &'static str) {
+    if quote == b'"' {
+        (
+            "pp-unterminated-string",
+            "Unterminated string literal, skipped the line",
+        )
+    } else {
+        (
+            "pp-unterminated-char",
+            "Unterminated character constant 39, skipped the line",
+        )
     }
 }
 
