@@ -1076,6 +1076,18 @@ fn differential_includes() {
             ),
             ("inc.ice", "#pragma once\nmodule A { };\n"),
         ],
+        &[
+            ("main.ice", "module A\n{\nmodule B\n{\n#include \"inc.ice\"\n};\n};\n"),
+            ("inc.ice", "interface A {};\nstruct b { int x; };\n"),
+        ],
+        &[
+            ("main.ice", "module A {\n#include \"inc.ice\"\n};\n"),
+            ("inc.ice", "module B\n{\nstruct a { int x; };\n};\n"),
+        ],
+        &[
+            ("main.ice", "#include \"inc.ice\"\nmodule M { sequence<icebox> S; struct T { Door_Ptr d; }; };\n"),
+            ("inc.ice", "#pragma once\nmodule M { struct icebox { int x; }; struct Door_Ptr { int x; }; };\n"),
+        ],
     ]);
 }
 
