@@ -318,6 +318,7 @@ impl Checker<'_> {
             name.span,
             local,
         );
+        self.ents[def].created = span;
         if !local && !intf && bases.iter().any(|&b| self.is_interface(b)) {
             self.warning(
                 "deprecated-implements",
@@ -587,13 +588,15 @@ impl Checker<'_> {
                     }
                 }
             }
-            self.add_ent(
+            let id = self.add_ent(
                 cont,
                 &e.name.name,
                 Kind::Exception { base },
                 e.name.span,
                 e.local,
-            )
+            );
+            self.ents[id].created = span;
+            id
         });
         let cur = self.enter_container(cont, created, &e.name.name, span, def);
         for m in &e.members {
@@ -647,6 +650,9 @@ impl Checker<'_> {
         let created = self
             .create_simple(cont, &s.name, "struct", "structure", span)
             .map(|()| self.add_ent(cont, &s.name.name, Kind::Struct, s.name.span, s.local));
+        if let Some(id) = created {
+            self.ents[id].created = span;
+        }
         let st = match created {
             Some(id) => {
                 self.check_introduced(cont, &s.name.name, Some(id), span);
@@ -682,6 +688,9 @@ impl Checker<'_> {
         let created = self
             .create_simple(cont, &e.name, "enumeration", "enumeration", span)
             .map(|()| self.add_ent(cont, &e.name.name, kind(), e.name.span, e.local));
+        if let Some(id) = created {
+            self.ents[id].created = span;
+        }
         let en = match created {
             Some(id) => {
                 self.check_introduced(cont, &e.name.name, Some(id), span);
@@ -795,7 +804,7 @@ impl Checker<'_> {
         }
         self.ents[en].kind = Kind::Enum { last, min, max };
         let local = self.ents[en].local;
-        self.add_ent(
+        let id = self.add_ent(
             en,
             n,
             Kind::Enumerator {
@@ -804,7 +813,9 @@ impl Checker<'_> {
             },
             name.span,
             local,
-        )
+        );
+        self.ents[id].created = span;
+        id
     }
 
     fn create_sequence(&mut self, cont: EntId, s: &ast::Sequence, elem: Ty) -> Option<EntId> {
@@ -932,7 +943,7 @@ impl Checker<'_> {
         let span = c.value.span;
         self.create_simple(cont, &c.name, "constant", "constant", span)?;
         let value = self.validate_constant(&c.name.name, ty, init, true)?;
-        Some(self.add_ent(
+        let id = self.add_ent(
             cont,
             &c.name.name,
             Kind::Const {
@@ -943,7 +954,9 @@ impl Checker<'_> {
             },
             c.name.span,
             false,
-        ))
+        );
+        self.ents[id].created = span;
+        Some(id)
     }
 
     /// Resolves a type reference (the grammar's `type` rule); `span` is where lookup errors
@@ -1187,13 +1200,15 @@ impl Checker<'_> {
         }
         self.check_deprecated_type(ty, span);
         let local = self.ents[owner].local;
-        Some(self.add_ent(
+        let id = self.add_ent(
             owner,
             n,
             Kind::DataMember(MemberData { ty, tag, default }),
             name.span,
             local,
-        ))
+        );
+        self.ents[id].created = span;
+        Some(id)
     }
 
     /// Checks a new class member name against every operation and data member of the
@@ -1391,6 +1406,7 @@ impl Checker<'_> {
             name.span,
             local,
         );
+        self.ents[op].created = span;
         if let Some(t) = ret {
             self.check_deprecated_type(t, span);
         }
