@@ -1115,6 +1115,20 @@ fn doc_comments_match_slice2cpp() {
     );
 }
 
+/// slice2cpp 3.7.8 again: an enum (like a module) is created right after its name, a
+/// struct at its `{`, so a comment between name and `{` goes to the first enumerator but to
+/// the struct itself.
+#[test]
+fn enums_take_doc_comments_at_their_name() {
+    let src = "module M\n{\n    /** A */\n    enum E\n    /** X */\n    { a, b }\n    \
+               /** S1 */\n    struct S\n    /** S2 */\n    { int x; }\n}\n";
+    let (file, diags) = parse_str(src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let mut out = Vec::new();
+    docs_of(&file.items, &mut out);
+    assert_eq!(out, ["M=", "E=A", "a=X", "b=", "S=S2", "x="]);
+}
+
 fn docs_of(items: &[ast::Item], out: &mut Vec<String>) {
     fn o(d: &Option<ast::DocComment>) -> String {
         d.as_ref().map(|d| d.overview.clone()).unwrap_or_default()

@@ -224,11 +224,12 @@ impl<'a> Driver<'a, '_> {
     /// An `optional_tag` pair; `None` (after an error) when the tag is missing.
     pub(super) fn optional_tag(&mut self, p: Pair<'a, Rule>) -> Option<ast::OptionalTag> {
         let span = self.pspan(&p);
-        let end = self.pend(&p);
+        let mut keyword = span;
         let mut tag = None;
         let mut rparen = None;
         for c in p.into_inner() {
             match c.as_rule() {
+                Rule::kw_optional => keyword = self.pspan(&c),
                 Rule::int_or_name => tag = self.int_or_name(c),
                 Rule::rparen => rparen = Some(self.pspan(&c)),
                 _ => {}
@@ -237,7 +238,8 @@ impl<'a> Driver<'a, '_> {
         match tag {
             Some(tag) => Some(ast::OptionalTag { tag, span }),
             None => {
-                let at = rparen.unwrap_or_else(|| self.next_token(end).1);
+                // bison reduces a bare `optional` at once (no look-ahead), `optional()` at `)`.
+                let at = rparen.unwrap_or(keyword);
                 self.error("optional-missing-tag", at, "missing tag for optional");
                 None
             }

@@ -512,10 +512,12 @@ impl<'a> Driver<'a, '_> {
         depth: usize,
     ) -> Option<(ast::DefinitionKind, Option<ast::DocComment>)> {
         let mut name = None;
+        let mut name_at = 0;
         let mut open = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::simple_name => {
+                    name_at = self.pstart(&c);
                     let ident = self.ident(&c);
                     self.define(&ident);
                     name = Some(ident);
@@ -525,7 +527,9 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let (name, open) = (name?, open?);
-        let doc = self.docs.take(self.pstart(&open), self.sources);
+        // bison creates a module right after its name (a mid-rule action that needs no
+        // look-ahead), so that is where it takes the pending doc comment.
+        let doc = self.docs.take(name_at, self.sources);
         let open = self.pspan(&open);
         if depth + 1 > MAX_MODULE_DEPTH {
             self.error(
@@ -680,13 +684,13 @@ impl<'a> Driver<'a, '_> {
             }
             let end = self.token_end(i).max(i + 1);
             if self.text.get(i..end) == Some("optional") {
-                let (next, span) = self.next_token(end);
+                let next = self.trivia_end(end);
                 let tagless = match self.byte(next) {
                     Some(b'(') => {
                         let (close, span) = self.next_token(next + 1);
                         (self.byte(close) == Some(b')') && close < at).then_some(span)
                     }
-                    _ => (next <= at).then_some(span),
+                    _ => (next <= at).then(|| self.span(i, end)),
                 };
                 if let Some(span) = tagless {
                     self.error("optional-missing-tag", span, "missing tag for optional");
@@ -758,8 +762,8 @@ impl<'a> Driver<'a, '_> {
     }
 
     /// An enum: its head (up to `{`) was parsed; reads the enumerators one by one up to
-    /// the `}`. After a syntax error the enum is dropped and bison's recovery (to the next
-    /// `;`) happens in the enclosing definition list.
+    /// the `}`. After a syntax error bison's recovery (to the next `;`) happens in the
+    /// enclosing definition list (see [`Driver::enum_error`]).
     fn enumeration(
         &mut self,
         p: Pair<'a, Rule>,
@@ -771,9 +775,15 @@ impl<'a> Driver<'a, '_> {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::kw_local => local = true,
-                Rule::def_name => name = Some(self.def_name(&c, "enumeration name")),
-                Rule::lbrace => {
+                Rule::def_name => {
+                    // Like a module, an enum is created right after its name.
                     doc = self.docs.take(self.pstart(&c), self.sources);
+                    name = Some(self.def_name(&c, "enumeration name"));
+                }
+                Rule::lbrace => {
+                    if name.is_none() {
+                        doc = self.docs.take(self.pstart(&c), self.sources);
+                    }
                     open = Some(self.pspan(&c));
                 }
                 _ => {}
