@@ -200,9 +200,9 @@ impl<'m> Expander<'m> {
 
     /// Whether the token list has a complete call of function-like `name` starting at its
     /// first token (used to know when to stop reading arguments across lines).
-    pub fn call_complete(toks: &[Tok]) -> bool {
+    pub fn call_complete<'t>(toks: impl IntoIterator<Item = &'t Tok>) -> bool {
         let mut depth = 0usize;
-        for t in toks.iter().skip(1) {
+        for t in toks.into_iter().skip(1) {
             if t.is("(") {
                 depth += 1;
             } else if t.is(")") {

@@ -487,8 +487,8 @@ impl Pp<'_> {
         copied: usize,
     ) -> Option<usize> {
         let name = std::str::from_utf8(&b[start..ident_end]).ok()?;
-        let m = self.macros.get(name)?;
-        let (toks, end) = if m.params.is_some() {
+        let function_like = self.macros.get(name)?.params.is_some();
+        let (toks, end) = if function_like {
             let mut k = ident_end;
             while k < b.len() && lex::is_blank(b[k]) {
                 k += 1;
@@ -496,11 +496,23 @@ impl Pp<'_> {
             if b.get(k) != Some(&b'(') {
                 return None;
             }
-            let (toks, end, err) = lex::tokenize_line(b, start, true, Expander::call_complete);
-            if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = err {
-                let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
-                self.error(code, span_at(f.file, o as usize, 1), msg);
-                return Some(end);
+            // The arguments may run over several lines; a line with an open quote is
+            // reported and skipped, and reading goes on (as mcpp does).
+            let mut toks: Vec<Tok> = Vec::new();
+            let mut end = start;
+            loop {
+                let (more, e, err) = lex::tokenize_line(b, end, true, |t| {
+                    Expander::call_complete(toks.iter().chain(t))
+                });
+                toks.extend(more);
+                end = e;
+                match err {
+                    Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) => {
+                        let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
+                        self.error(code, span_at(f.file, o as usize, 1), msg);
+                    }
+                    None => break,
+                }
             }
             if !Expander::call_complete(&toks) {
                 let line = self.line_of(span_at(f.file, start, 0));
@@ -514,7 +526,7 @@ impl Pp<'_> {
                     span_at(f.file, start, ident_end - start),
                     "the macro call starts here",
                 )
-                .with_note(format!("macro \"{name}\" defined as: {}", m.text));
+                .with_note(self.macro_note(name));
                 // mcpp reports it after an unterminated `#if` of the same file.
                 self.at_end_of_file.push(d);
                 return Some(b.len());
@@ -536,19 +548,25 @@ impl Pp<'_> {
                 self.segment(f.file, end, true, f.level);
             }
             Err(e) => {
-                let span = Span::new(f.file, start as u32, trim_newline(b, end) as u32);
-                let text = self
-                    .macros
-                    .get(name)
-                    .map(|m| m.text.clone())
-                    .unwrap_or_default();
+                // Reported on the line where the call ends, like mcpp.
+                let from = b[start..end]
+                    .iter()
+                    .rposition(|&c| c == b'\n')
+                    .map_or(start, |p| start + p + 1);
+                let span = Span::new(f.file, from as u32, end.max(from) as u32);
                 let d = Diagnostic::error("pp-macro-call", span, e.message())
-                    .with_note(format!("macro \"{name}\" defined as: {text}"));
+                    .with_note(self.macro_note(name));
                 self.push_error(d);
                 self.out.extend_from_slice(&b[copied..end]);
             }
         }
         Some(end)
+    }
+
+    /// `macro "F" defined as: #define F(x) ...`, as mcpp shows it.
+    fn macro_note(&self, name: &str) -> String {
+        let text = self.macros.get(name).map_or("", |m| m.text.as_str());
+        format!("macro \"{name}\" defined as: {text}")
     }
 
     /// Handles the directive whose `#` is at `hash`; blanks its line(s).
@@ -608,7 +626,7 @@ impl Pp<'_> {
                     let r = if name == "if" {
                         self.condition(args)
                     } else {
-                        self.defined_arg(args).map(|d| d == (name == "ifdef"))
+                        self.defined_arg(args, span).map(|d| d == (name == "ifdef"))
                     };
                     r.unwrap_or_else(|msg| {
                         self.error("pp-expression", span, msg);
@@ -745,12 +763,16 @@ impl Pp<'_> {
     }
 
     /// Whether the macro named by `#ifdef` / `#ifndef`'s argument is defined.
-    fn defined_arg(&mut self, args: &[Tok]) -> Result<bool, String> {
-        if args.is_empty() {
-            return Err("No argument".into());
+    /// Extra tokens are reported but, as with mcpp, the test is still made.
+    fn defined_arg(&mut self, args: &[Tok], span: Span) -> Result<bool, String> {
+        match args.first() {
+            None => Err("No argument".into()),
+            Some(t) if t.kind == Kind::Ident => {
+                self.no_more_tokens(&args[1..], span);
+                Ok(self.macros.contains_key(&t.text))
+            }
+            Some(_) => self.identifier_arg(args).map(|_| false),
         }
-        let n = self.identifier_arg(args)?;
-        Ok(self.macros.contains_key(&n))
     }
 
     /// Evaluates a `#if` / `#elif` condition.
