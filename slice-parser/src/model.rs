@@ -179,6 +179,10 @@ pub struct Info {
     pub metadata: Vec<String>,
     /// Where its name is written.
     pub span: Span,
+    /// Where slice2py considers it created (the `{` of a body, the token after a member's
+    /// name, the `(` of an operation, the value of a constant...): the line slice2py's own
+    /// messages about it use.
+    pub created_at: Span,
     /// Whether it comes from the top-level file (not from an included file).
     pub from_main: bool,
 }
@@ -941,7 +945,7 @@ impl Model {
                 .iter()
                 .chain(extra.iter().flat_map(|v| v.iter()))
             {
-                local.push((info.span, m.clone()));
+                local.push((info.created_at, m.clone()));
             }
         }
         fn push_ops(local: &mut Vec<(Span, String)>, ops: &[Operation]) {

@@ -396,3 +396,41 @@ fn send_modes_and_tag_order() {
         .collect();
     assert_eq!(optional, ["z", "y"]);
 }
+
+/// The lines of metadata warnings are the ones slice2py uses for its own prefix.
+#[test]
+fn metadata_warning_lines_match_slice2py() {
+    let src = "[[\"python:bogus\"]]\nmodule M\n{\n    [\"python:zzz\"] struct S\n    {\n        [\"python:yyy\"] int x;\n    };\n    [\"python:op\"] interface I\n    {\n        void op(\n        [\"python:p\"] int p);\n    };\n};\n";
+    let dir = std::env::temp_dir().join(format!("slice-model-md-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("f.ice");
+    std::fs::write(&path, src).expect("write");
+    let out = std::process::Command::new("slice2py")
+        .current_dir(&dir)
+        .arg("--output-dir")
+        .arg(&dir)
+        .arg("f.ice")
+        .output()
+        .expect("slice2py must be installed");
+    let prefix = format!("{}/", dir.display());
+    let want: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| l.replace(&prefix, ""))
+        .collect();
+    let comp = slice_parser::compile_file(&path, &Options::default());
+    let m = comp.model.expect("model");
+    let got: Vec<String> = m
+        .metadata_warnings("python:", &|_| false)
+        .iter()
+        .map(|d| match d.span() {
+            Some(s) => format!(
+                "f.ice:{}: warning: {}",
+                comp.sources.line_col(s).0,
+                d.message
+            ),
+            None => format!("f.ice: warning: {}", d.message),
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got, want);
+}

@@ -112,6 +112,8 @@ pub(crate) struct Ent {
     pub(crate) parent: EntId,
     pub(crate) kind: Kind,
     pub(crate) span: Span,
+    /// Where slice2py creates it (its "line" in later messages).
+    pub(crate) created: Span,
     pub(crate) local: bool,
     pub(crate) doc: Option<DocComment>,
     pub(crate) metadata: Vec<String>,
@@ -128,6 +130,7 @@ impl Ent {
             parent: UNIT,
             kind: Kind::Unit,
             span: Span::new(FileId(0), 0, 0),
+            created: Span::new(FileId(0), 0, 0),
             local: false,
             doc: None,
             metadata: Vec::new(),
@@ -234,6 +237,7 @@ impl Checker<'_> {
             parent,
             kind,
             span,
+            created: span,
             local,
             doc: None,
             metadata: Vec::new(),
@@ -262,6 +266,7 @@ impl Checker<'_> {
             parent,
             kind,
             span,
+            created: span,
             local,
             doc: None,
             metadata: Vec::new(),
@@ -436,40 +441,20 @@ impl Checker<'_> {
         let mut result = Vec::new();
         match sc.rfind("::") {
             None => {
-                let mut c = Some(cont);
-                while let Some(cur) = c {
-                    let enums: Vec<EntId> = self.ents[cur]
-                        .contents
-                        .iter()
-                        .copied()
-                        .filter(|&e| matches!(self.ents[e].kind, Kind::Enum { .. }))
-                        .collect();
-                    for e in enums {
-                        if let Some(&f) = self.lookup_contained(e, sc, span, false).first() {
-                            result.push(f);
-                        }
-                    }
+                // The innermost enclosing scope with an enum that has such an enumerator.
+                let mut cur = cont;
+                loop {
+                    self.enumerators_named(cur, sc, span, &mut result);
                     if !result.is_empty() || cur == UNIT {
                         break;
                     }
-                    c = Some(self.ents[cur].parent);
+                    cur = self.ents[cur].parent;
                 }
             }
             Some(pos) => {
-                let scope = &sc[..pos];
-                let name = &sc[pos + 2..];
+                let (scope, name) = (&sc[..pos], &sc[pos + 2..]);
                 if let Some(&found) = self.lookup_contained(cont, scope, span, false).first() {
-                    let enums: Vec<EntId> = self.ents[found]
-                        .contents
-                        .iter()
-                        .copied()
-                        .filter(|&e| matches!(self.ents[e].kind, Kind::Enum { .. }))
-                        .collect();
-                    for e in enums {
-                        if let Some(&f) = self.lookup_contained(e, name, span, false).first() {
-                            result.push(f);
-                        }
-                    }
+                    self.enumerators_named(found, name, span, &mut result);
                 }
             }
         }
@@ -477,6 +462,21 @@ impl Checker<'_> {
             .into_iter()
             .filter(|&e| matches!(self.ents[e].kind, Kind::Enumerator { .. }))
             .collect()
+    }
+
+    /// For each enum directly in `cont`, what `name` designates from inside it.
+    fn enumerators_named(&mut self, cont: EntId, name: &str, span: Span, out: &mut Vec<EntId>) {
+        let enums: Vec<EntId> = self.ents[cont]
+            .contents
+            .iter()
+            .copied()
+            .filter(|&e| matches!(self.ents[e].kind, Kind::Enum { .. }))
+            .collect();
+        for e in enums {
+            if let Some(&f) = self.lookup_contained(e, name, span, false).first() {
+                out.push(f);
+            }
+        }
     }
 
     /// `checkIntroduced`: records what the first component of `scoped` means in `cont` and
