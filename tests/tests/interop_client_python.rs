@@ -393,8 +393,23 @@ fn blocking_on_a_runtime_thread_is_refused() {
     rt.block_on(async move {
         let (comm, _) = Communicator::initialize(Vec::<String>::new()).unwrap();
         let prx = comm.string_to_proxy(&proxy).unwrap();
-        assert!(matches!(prx.ice_ping().wait(), Err(Error::WouldBlock(_))));
+        // Inside a task: refused.
+        let p = prx.clone();
+        let r = tokio::spawn(async move { p.ice_ping().wait() })
+            .await
+            .unwrap();
+        assert!(matches!(r, Err(Error::WouldBlock(_))), "{r:?}");
         prx.ice_ping().await.unwrap();
+        // A thread that only entered the runtime's context (as dispatch threads do) may block.
+        let p = prx.clone();
+        let handle = tokio::runtime::Handle::current();
+        let r = std::thread::spawn(move || {
+            let _context = handle.enter();
+            p.ice_ping().wait()
+        })
+        .join()
+        .unwrap();
+        assert!(r.is_ok(), "{r:?}");
         comm.destroy_async().await;
     });
 }
