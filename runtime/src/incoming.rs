@@ -146,4 +146,12 @@ impl Drop for Responder {
 pub trait RequestHandler: Send + Sync + 'static {
     /// Called for each request in arrival order, on a connection's I/O task. Must not block.
     fn handle_request(&self, request: IncomingRequest, responder: Responder);
+
+    /// Whether the handler can take another request now. A connection polls it before
+    /// reading the next request and stops reading while it is `Pending` (TCP back-pressure);
+    /// the handler wakes the waker when it has room again. Calling `handle_request` without
+    /// asking is still allowed (the request is then queued beyond the bound).
+    fn poll_ready(&self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::task::Poll::Ready(())
+    }
 }

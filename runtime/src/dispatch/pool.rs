@@ -1,0 +1,320 @@
+//! The dispatch threads of an object adapter: a bounded pool of OS threads fed by a bounded
+//! queue, with Ice's `ThreadPool` properties (`Size`, `SizeMax`, `Serialize`).
+//!
+//! Synchronous servant code runs here, never on an I/O thread. When the queue is full (or the
+//! adapter is holding), [`Pool::poll_ready`] says so and connections stop reading until a
+//! thread takes work; memory stays bounded. Pending futures never occupy these threads.
+
+use crate::incoming::{IncomingRequest, Responder};
+use parking_lot::{Condvar, Mutex};
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll, Waker};
+
+/// Configuration of a dispatch thread pool (Ice's `<prefix>.Size`, `.SizeMax`, `.Serialize`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadPoolConfig {
+    /// Threads started at once (`Size`, default 1).
+    pub size: usize,
+    /// Most threads ever running (`SizeMax`, default `size`): more are started while every
+    /// thread is busy and work waits.
+    pub size_max: usize,
+    /// Dispatch at most one request per connection at a time (`Serialize`, default false).
+    pub serialize: bool,
+    /// Requests that may wait for a thread before connections stop reading
+    /// (`QueueMax`, our addition; default 10000).
+    pub queue_max: usize,
+}
+
+impl Default for ThreadPoolConfig {
+    fn default() -> ThreadPoolConfig {
+        ThreadPoolConfig {
+            size: 1,
+            size_max: 1,
+            serialize: false,
+            queue_max: 10_000,
+        }
+    }
+}
+
+impl ThreadPoolConfig {
+    /// Reads `<prefix>.Size`, `.SizeMax`, `.Serialize` and `.QueueMax` through `get`, falling
+    /// back to `defaults` for unset ones; bad numbers give a clear error.
+    pub fn from_properties(
+        prefix: &str,
+        defaults: &ThreadPoolConfig,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> crate::Result<ThreadPoolConfig> {
+        let num = |key: &str, default: usize| -> crate::Result<usize> {
+            let name = format!("{prefix}.{key}");
+            match get(&name) {
+                None => Ok(default),
+                Some(v) if v.trim().is_empty() => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| crate::Error::InvalidProperty {
+                        name,
+                        reason: format!("`{v}' is not a non-negative integer"),
+                    }),
+            }
+        };
+        let size = num("Size", defaults.size)?.max(1);
+        let size_max = num("SizeMax", defaults.size_max.max(size))?.max(size);
+        let serialize = num("Serialize", defaults.serialize as usize)? > 0;
+        let queue_max = num("QueueMax", defaults.queue_max)?.max(1);
+        Ok(ThreadPoolConfig {
+            size,
+            size_max,
+            serialize,
+            queue_max,
+        })
+    }
+}
+
+/// One request waiting for a dispatch thread.
+pub(crate) struct Job {
+    pub(crate) request: IncomingRequest,
+    pub(crate) responder: Responder,
+    pub(crate) token: crate::adapter::DispatchToken,
+}
+
+/// Runs a job on a dispatch thread (the object adapter's dispatch routine).
+pub(crate) type Runner = Weak<crate::adapter::AdapterShared>;
+
+pub(crate) struct Pool {
+    shared: Arc<PoolShared>,
+}
+
+struct PoolShared {
+    name: String,
+    /// The I/O runtime, entered by every thread so servant code can create timers and
+    /// spawn tasks (`tokio::time::sleep`, `tokio::spawn`) for the futures it returns.
+    runtime: tokio::runtime::Handle,
+    config: ThreadPoolConfig,
+    state: Mutex<PoolState>,
+    work: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    queue: VecDeque<Job>,
+    threads: usize,
+    idle: usize,
+    /// Threads running a job now.
+    busy: usize,
+    held: bool,
+    shutdown: bool,
+    /// Connections with a request on a thread now (with `Serialize`).
+    serial_busy: HashSet<String>,
+    /// Connections waiting for room in the queue.
+    wakers: Vec<Waker>,
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+thread_local! {
+    /// The pool whose thread this is (for deadlock detection).
+    static THIS_POOL: RefCell<Option<Weak<PoolShared>>> = const { RefCell::new(None) };
+}
+
+impl Pool {
+    /// A pool named after its adapter; threads start with [`Pool::start`].
+    pub(crate) fn new(
+        name: &str,
+        config: ThreadPoolConfig,
+        runtime: tokio::runtime::Handle,
+    ) -> Pool {
+        Pool {
+            shared: Arc::new(PoolShared {
+                name: name.to_owned(),
+                runtime,
+                config,
+                state: Mutex::new(PoolState {
+                    held: true,
+                    ..PoolState::default()
+                }),
+                work: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Starts the initial threads.
+    pub(crate) fn start(&self, runner: &Runner) -> crate::Result<()> {
+        let mut st = self.shared.state.lock();
+        while st.threads < self.shared.config.size {
+            spawn_thread(&self.shared, &mut st, runner.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Queues a job (never blocks). Starts another thread when all are busy and `SizeMax`
+    /// allows.
+    pub(crate) fn push(&self, job: Job, runner: &Runner) {
+        let mut st = self.shared.state.lock();
+        st.queue.push_back(job);
+        if st.idle > 0 {
+            self.shared.work.notify_one();
+        } else if st.threads < self.shared.config.size_max && !st.held && !st.shutdown {
+            if let Err(e) = spawn_thread(&self.shared, &mut st, runner.clone()) {
+                tracing::warn!(pool = %self.shared.name, "cannot start a dispatch thread: {e}");
+            }
+        }
+    }
+
+    /// Ready when the queue has room and the pool is not holding; otherwise registers the
+    /// waker, to be woken when a thread takes work.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.shared.state.lock();
+        if st.shutdown || (!st.held && st.queue.len() < self.shared.config.queue_max) {
+            return Poll::Ready(());
+        }
+        if !st.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            st.wakers.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Stops (true) or resumes (false) taking work from the queue.
+    pub(crate) fn set_held(&self, held: bool) {
+        let wakers = {
+            let mut st = self.shared.state.lock();
+            st.held = held;
+            if held {
+                return;
+            }
+            self.shared.work.notify_all();
+            std::mem::take(&mut st.wakers)
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Stops the threads once the queue is empty and joins them (unless called from one of
+    /// them). Queued jobs are still dispatched first.
+    pub(crate) fn shutdown(&self) {
+        let (handles, wakers) = {
+            let mut st = self.shared.state.lock();
+            st.shutdown = true;
+            st.held = false;
+            self.shared.work.notify_all();
+            (
+                std::mem::take(&mut st.handles),
+                std::mem::take(&mut st.wakers),
+            )
+        };
+        wakers.into_iter().for_each(Waker::wake);
+        let me = std::thread::current().id();
+        for h in handles {
+            if h.thread().id() != me {
+                let _ = h.join();
+            }
+        }
+    }
+
+    /// Whether the calling thread is one of this pool's threads and every thread of the pool
+    /// is busy with no room to grow: a blocking call that needs this pool would deadlock.
+    pub(crate) fn calling_thread_would_deadlock(&self) -> bool {
+        let mine = THIS_POOL.with(|p| {
+            p.borrow()
+                .as_ref()
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.shared)))
+        });
+        if !mine {
+            return false;
+        }
+        let st = self.shared.state.lock();
+        st.busy >= self.shared.config.size_max
+    }
+}
+
+/// Whether the calling thread is a dispatch thread of an object adapter. Dispatch threads
+/// are in the I/O runtime's context (so servant code can create timers) but are not runtime
+/// worker threads: blocking on a future there is allowed.
+pub fn is_dispatch_thread() -> bool {
+    THIS_POOL.with(|p| p.borrow().is_some())
+}
+
+/// Whether the calling thread is a dispatch thread, and the name of its pool.
+pub(crate) fn current_pool_name() -> Option<String> {
+    THIS_POOL.with(|p| {
+        p.borrow()
+            .as_ref()
+            .and_then(Weak::upgrade)
+            .map(|s| s.name.clone())
+    })
+}
+
+fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) -> crate::Result<()> {
+    let n = st.threads;
+    let pool = Arc::clone(shared);
+    let handle = std::thread::Builder::new()
+        .name(format!("{}-dispatch-{n}", shared.name))
+        .spawn(move || thread_main(pool, runner))
+        .map_err(|e| crate::Error::Other(format!("cannot start a dispatch thread: {e}")))?;
+    st.threads += 1;
+    st.handles.push(handle);
+    Ok(())
+}
+
+fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
+    THIS_POOL.with(|p| *p.borrow_mut() = Some(Arc::downgrade(&pool)));
+    let runtime = pool.runtime.clone();
+    let _entered = runtime.enter();
+    loop {
+        let (job, wakers) = {
+            let mut st = pool.state.lock();
+            loop {
+                if !st.held {
+                    if let Some(job) = take_job(&pool.config, &mut st) {
+                        st.busy += 1;
+                        let wakers = if st.queue.len() < pool.config.queue_max {
+                            std::mem::take(&mut st.wakers)
+                        } else {
+                            Vec::new()
+                        };
+                        break (job, wakers);
+                    }
+                }
+                if st.shutdown && (st.queue.is_empty() || st.held) {
+                    st.threads -= 1;
+                    return;
+                }
+                st.idle += 1;
+                pool.work.wait(&mut st);
+                st.idle -= 1;
+            }
+        };
+        wakers.into_iter().for_each(Waker::wake);
+        let key = pool
+            .config
+            .serialize
+            .then(|| job.request.connection_description.clone());
+        match runner.upgrade() {
+            Some(adapter) => adapter.run_job(job),
+            // The adapter is gone: dropping the job answers the request.
+            None => drop(job),
+        }
+        let mut st = pool.state.lock();
+        st.busy -= 1;
+        if let Some(key) = key {
+            st.serial_busy.remove(&key);
+            pool.work.notify_all();
+        }
+    }
+}
+
+/// The next job a thread may take: the oldest, or with `Serialize` the oldest whose
+/// connection has nothing on a thread now.
+fn take_job(config: &ThreadPoolConfig, st: &mut PoolState) -> Option<Job> {
+    if !config.serialize {
+        return st.queue.pop_front();
+    }
+    let i = st
+        .queue
+        .iter()
+        .position(|j| !st.serial_busy.contains(&j.request.connection_description))?;
+    let job = st.queue.remove(i)?;
+    st.serial_busy
+        .insert(job.request.connection_description.clone());
+    Some(job)
+}

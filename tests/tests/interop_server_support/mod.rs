@@ -1,0 +1,511 @@
+//! Shared by the interop server and AMD tests: `Disp::Server` (Disp.ice) written by hand in
+//! the shape slicec-rs generates, a servant that waits in every AMD style, and a server
+//! harness (communicator + adapter on 127.0.0.1 with an OS-assigned port).
+
+#![allow(dead_code)]
+
+use ice_runtime::adapter::ObjectAdapter;
+use ice_runtime::communicator::Communicator;
+use ice_runtime::dispatch::{
+    Current, Dispatch, DispatchError, Dispatched, ErrorReply, Promise, Request, Servant,
+};
+use ice_runtime::encoding::{InputStream, OutputStream, UserException, ENCODING_1_1};
+use ice_runtime::identity::{Identity, OperationMode, ReplyStatus};
+use ice_runtime::properties::Properties;
+use ice_runtime::protocol::{encode_request, RequestFields};
+use ice_runtime::{Context, Error};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------- generated shape ----
+
+/// `exception BaseError { string reason; }`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaseError {
+    pub reason: String,
+}
+
+/// `exception DerivedError extends BaseError { int code; }`
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DerivedError {
+    pub reason: String,
+    pub code: i32,
+}
+
+impl std::fmt::Display for BaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "::Disp::BaseError {{ reason = {} }}", self.reason)
+    }
+}
+impl std::error::Error for BaseError {}
+impl std::fmt::Display for DerivedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "::Disp::DerivedError {{ reason = {}, code = {} }}",
+            self.reason, self.code
+        )
+    }
+}
+impl std::error::Error for DerivedError {}
+
+// Compact format (ICE-PROTOCOL 6), as the classes layer will write it.
+impl UserException for BaseError {
+    fn ice_id(&self) -> &'static str {
+        "::Disp::BaseError"
+    }
+    fn encode_exception(&self, out: &mut OutputStream) {
+        out.write_u8(0x20);
+        out.write_string("::Disp::BaseError");
+        out.write_string(&self.reason);
+    }
+}
+
+impl UserException for DerivedError {
+    fn ice_id(&self) -> &'static str {
+        "::Disp::DerivedError"
+    }
+    fn encode_exception(&self, out: &mut OutputStream) {
+        out.write_u8(0x00);
+        out.write_string("::Disp::DerivedError");
+        out.write_i32(self.code);
+        out.write_u8(0x20);
+        out.write_string("::Disp::BaseError");
+        out.write_string(&self.reason);
+    }
+}
+
+/// The error of `fail` (`throws BaseError`).
+#[derive(Debug)]
+pub enum FailError {
+    BaseError(BaseError),
+    DerivedError(DerivedError),
+    Ice(Error),
+}
+
+impl From<Error> for FailError {
+    fn from(e: Error) -> FailError {
+        FailError::Ice(e)
+    }
+}
+
+impl DispatchError for FailError {
+    fn error_reply(&self) -> ErrorReply<'_> {
+        match self {
+            FailError::BaseError(e) => ErrorReply::User(e),
+            FailError::DerivedError(e) => ErrorReply::User(e),
+            FailError::Ice(e) => ErrorReply::Runtime(e),
+        }
+    }
+}
+
+/// `interface Server`.
+pub trait Server: Send + Sync + 'static {
+    fn op_out(&self, a: i32, current: &Current) -> Dispatch<(i32, String, i32), Error>;
+    fn echo_string(&self, s: String, current: &Current) -> Dispatch<String, Error>;
+    fn get_value(&self, current: &Current) -> Dispatch<i32, Error>;
+    fn fail(&self, kind: String, current: &Current) -> Dispatch<(), FailError>;
+    fn notify(&self, msg: String, current: &Current) -> Dispatch<(), Error>;
+    fn count(&self, current: &Current) -> Dispatch<i32, Error>;
+    fn get_context(&self, current: &Current) -> Dispatch<HashMap<String, String>, Error>;
+    fn sleep_sync(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+    fn sleep_pending(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+    fn sleep_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+    fn sleep_chained(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+    fn sleep_async(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+    fn drop_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+}
+
+/// Makes a `Server` implementation an Ice object.
+pub struct ServerServant<S: ?Sized>(pub Arc<S>);
+
+impl<S: Server> ServerServant<S> {
+    pub fn new(servant: S) -> Self {
+        ServerServant(Arc::new(servant))
+    }
+}
+
+fn write_ctx(out: &mut OutputStream, ctx: HashMap<String, String>) {
+    out.write_size(ctx.len());
+    for (k, v) in &ctx {
+        out.write_string(k);
+        out.write_string(v);
+    }
+}
+
+impl<S: Server + ?Sized> Servant for ServerServant<S> {
+    fn ice_ids(&self) -> &'static [&'static str] {
+        &["::Disp::Server", "::Ice::Object"]
+    }
+
+    fn ice_id(&self) -> &'static str {
+        "::Disp::Server"
+    }
+
+    fn dispatch(&self, request: Request) -> Dispatched {
+        let s = &*self.0;
+        let normal = OperationMode::Normal;
+        let int_op = |request: Request, f: fn(&S, i32, &Current) -> Dispatch<i32, Error>| {
+            request.dispatch(
+                normal,
+                |input| input.read_i32(),
+                |ms, current| f(s, ms, current),
+                |out, r| out.write_i32(r),
+            )
+        };
+        match request.operation() {
+            "opOut" => request.dispatch(
+                normal,
+                |input| input.read_i32(),
+                |a, current| s.op_out(a, current),
+                |out, (ret, text, twice)| {
+                    out.write_string(&text);
+                    out.write_i32(twice);
+                    out.write_i32(ret);
+                },
+            ),
+            "echoString" => request.dispatch(
+                normal,
+                |input| input.read_string(),
+                |v, current| s.echo_string(v, current),
+                |out, r| out.write_string(&r),
+            ),
+            "getValue" => request.dispatch(
+                OperationMode::Idempotent,
+                |_| Ok(()),
+                |(), current| s.get_value(current),
+                |out, r| out.write_i32(r),
+            ),
+            "fail" => request.dispatch(
+                normal,
+                |input| input.read_string(),
+                |kind, current| s.fail(kind, current),
+                |_, ()| {},
+            ),
+            "notify" => request.dispatch(
+                normal,
+                |input| input.read_string(),
+                |msg, current| s.notify(msg, current),
+                |_, ()| {},
+            ),
+            "count" => request.dispatch(
+                normal,
+                |_| Ok(()),
+                |(), current| s.count(current),
+                |out, r| out.write_i32(r),
+            ),
+            "getContext" => request.dispatch(
+                normal,
+                |_| Ok(()),
+                |(), current| s.get_context(current),
+                write_ctx,
+            ),
+            "sleepSync" => int_op(request, S::sleep_sync),
+            "sleepPending" => int_op(request, S::sleep_pending),
+            "sleepPromise" => int_op(request, S::sleep_promise),
+            "sleepChained" => int_op(request, S::sleep_chained),
+            "sleepAsync" => int_op(request, S::sleep_async),
+            "dropPromise" => int_op(request, S::drop_promise),
+            _ => request.dispatch_builtin(self),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- implementation ----
+
+/// One worker thread that completes promises when their time comes (the seed's job queue).
+pub struct Worker {
+    jobs: mpsc::Sender<(Instant, Promise<i32, Error>, i32)>,
+}
+
+impl Worker {
+    pub fn start() -> Worker {
+        let (tx, rx) = mpsc::channel::<(Instant, Promise<i32, Error>, i32)>();
+        std::thread::spawn(move || {
+            let mut waiting: Vec<(Instant, Promise<i32, Error>, i32)> = Vec::new();
+            loop {
+                let timeout = waiting
+                    .iter()
+                    .map(|(t, _, _)| t.saturating_duration_since(Instant::now()))
+                    .min()
+                    .unwrap_or(Duration::from_secs(3600));
+                match rx.recv_timeout(timeout) {
+                    Ok(job) => waiting.push(job),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+                let now = Instant::now();
+                let (due, rest): (Vec<_>, Vec<_>) =
+                    waiting.into_iter().partition(|(t, _, _)| *t <= now);
+                waiting = rest;
+                for (_, promise, v) in due {
+                    promise.set_result(v);
+                }
+            }
+        });
+        Worker { jobs: tx }
+    }
+}
+
+/// Where `sleepChained` forwards its call (`sleepPending` on another adapter).
+#[derive(Clone)]
+pub struct ChainTarget {
+    pub communicator: Communicator,
+    pub port: u16,
+    pub identity: Identity,
+}
+
+pub struct ServerI {
+    pub name: String,
+    pub notified: AtomicI32,
+    pub worker: Worker,
+    pub chain: Option<ChainTarget>,
+}
+
+impl ServerI {
+    pub fn new(name: &str, chain: Option<ChainTarget>) -> ServerI {
+        ServerI {
+            name: name.to_owned(),
+            notified: AtomicI32::new(0),
+            worker: Worker::start(),
+            chain,
+        }
+    }
+}
+
+/// A twoway call of `operation(ms)` through the runtime's connection: the chained
+/// invocation (until typed proxies exist, the request is built here).
+async fn call_int(target: ChainTarget, operation: &str, ms: i32) -> Result<i32, Error> {
+    let conn = target
+        .communicator
+        .connection_to("127.0.0.1", target.port, None)
+        .await?;
+    let params = ms.to_le_bytes();
+    let msg = encode_request(
+        0,
+        &RequestFields {
+            identity: &target.identity,
+            facet: "",
+            operation,
+            mode: OperationMode::Normal,
+            context: &Context::new(),
+            encoding: ENCODING_1_1,
+            params: &params,
+        },
+    );
+    let reply = conn
+        .invoke(msg, true, false)
+        .await
+        .map_err(|f| f.error)?
+        .ok_or_else(|| Error::Other("no reply".into()))?;
+    let (status, _, payload) = reply.body.into_result()?;
+    if status != ReplyStatus::Ok {
+        return Err(Error::UnknownUserException("chained call raised".into()));
+    }
+    Ok(InputStream::new(&payload).read_i32()?)
+}
+
+impl Server for ServerI {
+    fn op_out(&self, a: i32, _: &Current) -> Dispatch<(i32, String, i32), Error> {
+        Dispatch::ok((a + 1, format!("got {a}"), a * 2))
+    }
+
+    fn echo_string(&self, s: String, current: &Current) -> Dispatch<String, Error> {
+        if current.id.category == "dflt" {
+            return Dispatch::ok(format!("default:{}", current.id.name));
+        }
+        Dispatch::ok(s)
+    }
+
+    fn get_value(&self, _: &Current) -> Dispatch<i32, Error> {
+        Dispatch::ok(7)
+    }
+
+    fn fail(&self, kind: String, _: &Current) -> Dispatch<(), FailError> {
+        let none = || (Identity::default(), String::new(), String::new());
+        let e = match kind.as_str() {
+            "user" => FailError::DerivedError(DerivedError {
+                reason: "denied".into(),
+                code: 13,
+            }),
+            "base" => FailError::BaseError(BaseError {
+                reason: "base reason".into(),
+            }),
+            "objectnotexist" => {
+                let (identity, facet, operation) = none();
+                FailError::Ice(Error::ObjectNotExist {
+                    identity,
+                    facet,
+                    operation,
+                })
+            }
+            "facet" => {
+                let (identity, facet, operation) = none();
+                FailError::Ice(Error::FacetNotExist {
+                    identity,
+                    facet,
+                    operation,
+                })
+            }
+            "operation" => {
+                let (identity, facet, operation) = none();
+                FailError::Ice(Error::OperationNotExist {
+                    identity,
+                    facet,
+                    operation,
+                })
+            }
+            "local" => FailError::Ice(Error::MemoryLimit { size: 10, max: 5 }),
+            "unknownlocal" => FailError::Ice(Error::UnknownLocalException(
+                "explicit unknown local text".into(),
+            )),
+            "unknownuser" => FailError::Ice(Error::UnknownUserException(
+                "explicit unknown user text".into(),
+            )),
+            "unknown" => FailError::Ice(Error::UnknownException("explicit unknown text".into())),
+            "panic" => panic!("kaboom"),
+            "asyncpanic" => {
+                return Dispatch::pending(async {
+                    tokio::task::yield_now().await;
+                    panic!("async kaboom")
+                })
+            }
+            _ => return Dispatch::ok(()),
+        };
+        Dispatch::err(e)
+    }
+
+    fn notify(&self, _msg: String, _: &Current) -> Dispatch<(), Error> {
+        self.notified.fetch_add(1, Ordering::SeqCst);
+        Dispatch::ok(())
+    }
+
+    fn count(&self, _: &Current) -> Dispatch<i32, Error> {
+        Dispatch::ok(self.notified.load(Ordering::SeqCst))
+    }
+
+    fn get_context(&self, current: &Current) -> Dispatch<HashMap<String, String>, Error> {
+        Dispatch::ok(current.ctx.clone())
+    }
+
+    fn sleep_sync(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        std::thread::sleep(Duration::from_millis(ms as u64));
+        Dispatch::ok(ms)
+    }
+
+    fn sleep_pending(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        let sleep = tokio::time::sleep(Duration::from_millis(ms as u64));
+        Dispatch::pending(futures::FutureExt::map(sleep, move |()| Ok(ms)))
+    }
+
+    fn sleep_promise(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        let (promise, dispatch) = Dispatch::promise();
+        let due = Instant::now() + Duration::from_millis(ms as u64);
+        if let Err(mpsc::SendError((_, promise, _))) = self.worker.jobs.send((due, promise, ms)) {
+            promise.set_exception(Error::Other("worker stopped".into()));
+        }
+        dispatch
+    }
+
+    fn sleep_chained(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        match &self.chain {
+            Some(target) => Dispatch::pending(call_int(target.clone(), "sleepPending", ms)),
+            None => Dispatch::err(Error::Other("no chain target".into())),
+        }
+    }
+
+    fn sleep_async(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        let half = Duration::from_millis(ms as u64 / 2);
+        Dispatch::pending(async move {
+            tokio::time::sleep(half).await;
+            tokio::time::sleep(half).await;
+            Ok(ms)
+        })
+    }
+
+    fn drop_promise(&self, _ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        let (promise, dispatch) = Dispatch::promise();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            drop(promise);
+        });
+        dispatch
+    }
+}
+
+// ---------------------------------------------------------------- harness ----
+
+/// The folder with Disp.ice and client.py.
+pub fn support_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop_server_support")
+}
+
+/// A Rust server: a communicator and an adapter named `Server` on 127.0.0.1.
+pub struct RustServer {
+    pub communicator: Communicator,
+    pub adapter: ObjectAdapter,
+    port: u16,
+}
+
+impl RustServer {
+    /// Starts with extra properties (`name=value`).
+    pub fn start(props: &[(&str, &str)]) -> RustServer {
+        let properties = Properties::new();
+        properties.set("Server.Endpoints", "tcp -h 127.0.0.1 -p 0");
+        for (k, v) in props {
+            properties.set(k, v);
+        }
+        let communicator = Communicator::with_properties(properties).expect("communicator");
+        let adapter = communicator
+            .create_object_adapter("Server")
+            .expect("adapter");
+        let port = adapter.endpoints()[0].port;
+        RustServer {
+            communicator,
+            adapter,
+            port,
+        }
+    }
+
+    /// Another adapter of the same communicator, on 127.0.0.1, activated; returns it with
+    /// its port.
+    pub fn second_adapter(&self, name: &str) -> (ObjectAdapter, u16) {
+        let adapter = self
+            .communicator
+            .create_object_adapter_with_endpoints(name, "tcp -h 127.0.0.1 -p 0")
+            .expect("second adapter");
+        let port = adapter.endpoints()[0].port;
+        (adapter, port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A proxy string for `identity`.
+    pub fn proxy(&self, identity: &str) -> String {
+        format!("{identity}:tcp -h 127.0.0.1 -p {}", self.port())
+    }
+}
+
+impl Drop for RustServer {
+    fn drop(&mut self) {
+        self.adapter.destroy();
+        // Work around a race in `Communicator::shutdown` (proto): its "shutdown done" watch
+        // value is lost when the shutdown hooks finish before anyone waits for it, and
+        // `destroy` then waits forever. Waiting first makes the value stick.
+        let c = self.communicator.clone();
+        let (tx, rx) = mpsc::channel();
+        self.communicator.runtime_handle().spawn(async move {
+            let mut done = Box::pin(c.shutdown_complete());
+            let _ = futures::poll!(&mut done);
+            let _ = tx.send(());
+            done.await;
+        });
+        let _ = rx.recv_timeout(Duration::from_secs(5));
+        self.communicator.destroy();
+    }
+}
