@@ -308,6 +308,14 @@ pub fn write_request_prefix(
     mode: OperationMode,
     context: &Context,
 ) {
+    write_target(out, identity, facet, operation);
+    out.write_u8(mode as u8);
+    write_context(out, context);
+}
+
+/// Writes an identity, a facet (as the 0- or 1-element sequence) and an operation: the start
+/// of a request, and the body of reply statuses 2 to 4.
+pub fn write_target(out: &mut OutputStream, identity: &Identity, facet: &str, operation: &str) {
     out.write_string(&identity.name);
     out.write_string(&identity.category);
     if facet.is_empty() {
@@ -317,8 +325,6 @@ pub fn write_request_prefix(
         out.write_string(facet);
     }
     out.write_string(operation);
-    out.write_u8(mode as u8);
-    write_context(out, context);
 }
 
 /// Writes identity, facet, operation, mode, context and parameters of a request.

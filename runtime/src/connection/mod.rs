@@ -701,15 +701,12 @@ async fn dispatch(
             // No object adapter on this (client) connection: as Ice, the object does not exist.
             if !responder.is_oneway() {
                 let mut out = responder.start_reply(ReplyStatus::ObjectNotExist, 64);
-                out.write_string(&request.identity.name);
-                out.write_string(&request.identity.category);
-                if request.facet.is_empty() {
-                    out.write_size(0);
-                } else {
-                    out.write_size(1);
-                    out.write_string(&request.facet);
-                }
-                out.write_string(&request.operation);
+                protocol::write_target(
+                    &mut out,
+                    &request.identity,
+                    &request.facet,
+                    &request.operation,
+                );
                 responder.send(out);
             }
         }
