@@ -9,7 +9,7 @@ use ice_runtime::communicator::Communicator;
 use ice_runtime::dispatch::{
     Current, Dispatch, DispatchError, Dispatched, ErrorReply, Promise, Request, Servant,
 };
-use ice_runtime::encoding::{InputStream, OutputStream, UserException, ENCODING_1_1};
+use ice_runtime::encoding::{Format, InputStream, OutputStream, UserException, ENCODING_1_1};
 use ice_runtime::identity::{Identity, OperationMode, ReplyStatus};
 use ice_runtime::properties::Properties;
 use ice_runtime::protocol::{encode_request, RequestFields};
@@ -52,15 +52,16 @@ impl std::fmt::Display for DerivedError {
 }
 impl std::error::Error for DerivedError {}
 
-// Compact format (ICE-PROTOCOL 6), as the classes layer will write it.
+// As slicec-rs generates them: one slice per exception in the hierarchy, most derived
+// first; the runtime writes the format (compact or sliced) the operation asks for.
 impl UserException for BaseError {
     fn ice_id(&self) -> &'static str {
         "::Disp::BaseError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x20);
-        out.write_string("::Disp::BaseError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Disp::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -68,13 +69,13 @@ impl UserException for DerivedError {
     fn ice_id(&self) -> &'static str {
         "::Disp::DerivedError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x00);
-        out.write_string("::Disp::DerivedError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Disp::DerivedError", None, false);
         out.write_i32(self.code);
-        out.write_u8(0x20);
-        out.write_string("::Disp::BaseError");
+        out.end_slice();
+        out.start_slice("::Disp::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -180,6 +181,12 @@ impl<S: Server + ?Sized> Servant for ServerServant<S> {
                 |out, r| out.write_i32(r),
             ),
             "fail" => request.dispatch(
+                normal,
+                |input| input.read_string(),
+                |kind, current| s.fail(kind, current),
+                |_, ()| {},
+            ),
+            "failSliced" => request.with_format(Format::Sliced).dispatch(
                 normal,
                 |input| input.read_string(),
                 |kind, current| s.fail(kind, current),
