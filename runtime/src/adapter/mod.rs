@@ -220,6 +220,18 @@ impl ObjectAdapter {
         s
     }
 
+    /// A proxy for `identity` on this adapter's endpoints (Ice's `createProxy`); needs an
+    /// adapter created by a communicator.
+    pub fn create_proxy(&self, identity: &Identity) -> Result<crate::proxy::ObjectPrx> {
+        let communicator = self.shared.communicator.as_ref().ok_or_else(|| {
+            Error::Other(format!(
+                "object adapter `{}' has no communicator to create proxies with",
+                self.shared.name
+            ))
+        })?;
+        communicator.string_to_proxy(&self.proxy_string(identity))
+    }
+
     /// The runtime on which pending dispatches run.
     pub fn runtime_handle(&self) -> &tokio::runtime::Handle {
         &self.shared.runtime

@@ -525,18 +525,6 @@ impl RustServer {
 impl Drop for RustServer {
     fn drop(&mut self) {
         self.adapter.destroy();
-        // Work around a race in `Communicator::shutdown` (proto): its "shutdown done" watch
-        // value is lost when the shutdown hooks finish before anyone waits for it, and
-        // `destroy` then waits forever. Waiting first makes the value stick.
-        let c = self.communicator.clone();
-        let (tx, rx) = mpsc::channel();
-        self.communicator.runtime_handle().spawn(async move {
-            let mut done = Box::pin(c.shutdown_complete());
-            let _ = futures::poll!(&mut done);
-            let _ = tx.send(());
-            done.await;
-        });
-        let _ = rx.recv_timeout(Duration::from_secs(5));
         self.communicator.destroy();
     }
 }
