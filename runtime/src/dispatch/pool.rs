@@ -189,7 +189,7 @@ impl Pool {
     }
 
     /// Stops the threads once the queue is empty and joins them (unless called from one of
-    /// them). Queued jobs are still dispatched first.
+    /// them, or from an I/O runtime thread). Queued jobs are still dispatched first.
     pub(crate) fn shutdown(&self) {
         let (handles, wakers) = {
             let mut st = self.shared.state.lock();
@@ -202,6 +202,10 @@ impl Pool {
             )
         };
         wakers.into_iter().for_each(Waker::wake);
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Never block an I/O thread: the threads finish the queue and exit by themselves.
+            return;
+        }
         let me = std::thread::current().id();
         for h in handles {
             if h.thread().id() != me {
