@@ -23,6 +23,7 @@ use servants::{Found, ServantMaps};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -113,12 +114,29 @@ impl Drop for AdapterShared {
     }
 }
 
-/// Counts dispatches from the moment a request is accepted until its reply is sent.
+/// Counts dispatches from the moment a request is accepted until its reply is sent. The
+/// count is atomic (no lock on the request path); the mutex only orders the wake-up of
+/// threads waiting for zero.
 #[derive(Default)]
 struct InFlight {
-    count: Mutex<usize>,
+    count: AtomicUsize,
+    lock: Mutex<()>,
     zero: Condvar,
     zero_async: tokio::sync::Notify,
+}
+
+impl InFlight {
+    fn get(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Blocks until the count is zero.
+    fn wait_zero(&self) {
+        let mut guard = self.lock.lock();
+        while self.get() > 0 {
+            self.zero.wait(&mut guard);
+        }
+    }
 }
 
 /// Held by each request from acceptance until its dispatch is over.
@@ -126,16 +144,16 @@ pub(crate) struct DispatchToken(Arc<InFlight>);
 
 impl DispatchToken {
     fn new(in_flight: &Arc<InFlight>) -> DispatchToken {
-        *in_flight.count.lock() += 1;
+        in_flight.count.fetch_add(1, Ordering::SeqCst);
         DispatchToken(Arc::clone(in_flight))
     }
 }
 
 impl Drop for DispatchToken {
     fn drop(&mut self) {
-        let mut n = self.0.count.lock();
-        *n -= 1;
-        if *n == 0 {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // Taking the lock orders this wake-up after a waiter's check of the count.
+            let _guard = self.0.lock.lock();
             self.0.zero.notify_all();
             self.0.zero_async.notify_waiters();
         }
@@ -468,12 +486,7 @@ impl ObjectAdapter {
                 state = self.shared.state.lock();
             }
         }
-        {
-            let mut n = self.shared.in_flight.count.lock();
-            while *n > 0 {
-                self.shared.in_flight.zero.wait(&mut n);
-            }
-        }
+        self.shared.in_flight.wait_zero();
         let closing = std::mem::take(&mut *self.shared.closing.lock());
         for task in closing {
             let _ = futures::executor::block_on(task);
@@ -488,7 +501,7 @@ impl ObjectAdapter {
         }
         loop {
             let notified = self.shared.in_flight.zero_async.notified();
-            if *self.shared.in_flight.count.lock() == 0 {
+            if self.shared.in_flight.get() == 0 {
                 break;
             }
             notified.await;
@@ -519,7 +532,7 @@ impl ObjectAdapter {
 
     /// Requests received and not yet answered (queued, on a thread, or pending).
     pub fn dispatch_count(&self) -> usize {
-        *self.shared.in_flight.count.lock()
+        self.shared.in_flight.get()
     }
 
     /// Whether the calling thread is one of this adapter's dispatch threads and every one of
