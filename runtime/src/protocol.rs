@@ -201,7 +201,8 @@ pub fn decompress(message: &[u8], max: usize) -> Result<Vec<u8>> {
         });
     }
     let body_len = uncompressed - HEADER_SIZE;
-    let mut out = Vec::with_capacity(uncompressed);
+    // The vector grows with the data bzip2 really produces (a lie costs nothing up front).
+    let mut out = Vec::with_capacity(uncompressed.min(1 << 20));
     out.extend_from_slice(header);
     let decoder = bzip2::read::BzDecoder::new(&rest[4..]);
     // Read one byte more than announced to detect a stream longer than its size field.

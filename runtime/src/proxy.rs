@@ -7,8 +7,9 @@
 //! before sending, a graceful close by the server) is retried per `Ice.RetryIntervals`; after
 //! a connection loss only idempotent and nonmutating operations are retried.
 
-use crate::communicator::{on_runtime_thread, Communicator};
+use crate::communicator::{on_runtime_thread, Communicator, LocatorKey};
 use crate::connection::{Connection, InvokeFailure};
+use crate::encoding::Encode;
 use crate::encoding::{
     EncodingVersion, EndpointData, InputStream, InvocationMode, OutputStream, ProxyData,
 };
@@ -85,6 +86,32 @@ fn user_exception_id(payload: &[u8], encoding: EncodingVersion) -> String {
         input.read_u8().and_then(|_| input.read_string())
     };
     id.unwrap_or_else(|_| "user exception".to_owned())
+}
+
+/// Calls `operation` (`findAdapterById` or `findObjectById`) on the locator and decodes the
+/// proxy it returns; a null proxy or the operation's user exception mean "not registered".
+async fn find(
+    locator: &ObjectPrx,
+    operation: &str,
+    what: &str,
+    params: impl FnOnce(&mut OutputStream),
+) -> Result<ProxyData> {
+    let mut out = OutputStream::new();
+    out.set_encoding(locator.ice_get_encoding_version());
+    params(&mut out);
+    let reply = locator
+        .ice_twoway()
+        .invoke(operation, OperationMode::Nonmutating, out.as_slice(), None)
+        .await?;
+    if !reply.is_ok() {
+        return Err(Error::NotRegistered(format!(
+            "{what}: the locator raised {}",
+            user_exception_id(reply.payload(), reply.encoding())
+        )));
+    }
+    let mut input = reply.input();
+    ProxyData::decode(&mut input)?
+        .ok_or_else(|| Error::NotRegistered(format!("{what}: unknown to the locator")))
 }
 
 /// Blocking waits for invocation futures, for code outside the tokio runtime.
@@ -168,6 +195,8 @@ struct PrxInner {
     invocation_timeout: i32,
     fixed: Option<Connection>,
     batch: Option<Arc<BatchQueue>>,
+    /// `ice_locator`; `None` means `Ice.Default.Locator`.
+    locator: Option<ObjectPrx>,
 }
 
 /// A proxy for a remote Ice object (cheap to clone).
@@ -249,6 +278,7 @@ impl ObjectPrx {
                 invocation_timeout: timeout,
                 fixed: None,
                 batch,
+                locator: None,
             }),
         }
     }
@@ -261,6 +291,7 @@ impl ObjectPrx {
             invocation_timeout: self.inner.invocation_timeout,
             fixed: self.inner.fixed.clone(),
             batch: None,
+            locator: self.inner.locator.clone(),
         };
         f(&mut inner);
         if is_batch(inner.data.mode) {
@@ -409,6 +440,12 @@ impl ObjectPrx {
         self.with(|p| p.data.encoding = encoding)
     }
 
+    /// A proxy that resolves adapter ids and well-known identities with `locator` instead
+    /// of `Ice.Default.Locator`.
+    pub fn ice_locator(&self, locator: Option<ObjectPrx>) -> ObjectPrx {
+        self.with(|p| p.locator = locator)
+    }
+
     /// A proxy bound to `connection`: every invocation uses it, without retries.
     pub fn ice_fixed(&self, connection: &Connection) -> ObjectPrx {
         self.with(|p| p.fixed = Some(connection.clone()))
@@ -434,11 +471,71 @@ impl ObjectPrx {
         &self,
         fut: impl Future<Output = Result<T>> + Send + 'static,
     ) -> impl Future<Output = Result<T>> + Send + 'static {
-        let task = self.inner.communicator.runtime_handle().spawn(fut);
+        let communicator = self.inner.communicator.clone();
+        let task = communicator.runtime_handle().spawn(fut);
         async move {
-            task.await
-                .map_err(|e| Error::Other(format!("invocation task failed: {e}")))?
+            task.await.map_err(|e| {
+                if communicator.is_destroyed() {
+                    Error::CommunicatorDestroyed
+                } else {
+                    Error::Other(format!("invocation task failed: {e}"))
+                }
+            })?
         }
+    }
+
+    /// The endpoints to use: the proxy's own, or those its locator returns for its adapter
+    /// id or identity (with the cache key, so that failing endpoints can be forgotten).
+    async fn endpoints(&self) -> Result<(Vec<EndpointData>, Option<LocatorKey>)> {
+        let data = &self.inner.data;
+        if !data.endpoints.is_empty() {
+            return Ok((data.endpoints.clone(), None));
+        }
+        let communicator = &self.inner.communicator;
+        let locator = match &self.inner.locator {
+            Some(l) => l.clone(),
+            None => communicator.default_locator()?.ok_or_else(|| {
+                Error::NoEndpoint(format!(
+                    "proxy `{data}' has no endpoints and no locator is configured \
+                     (Ice.Default.Locator)"
+                ))
+            })?,
+        };
+        let key = if data.adapter_id.is_empty() {
+            LocatorKey::Object(data.identity.clone())
+        } else {
+            LocatorKey::Adapter(data.adapter_id.clone())
+        };
+        if let Some(e) = communicator.cached_endpoints(&key) {
+            return Ok((e, Some(key)));
+        }
+        let mut found = match &key {
+            LocatorKey::Adapter(id) => {
+                find(&locator, "findAdapterById", id, |out| out.write_string(id)).await?
+            }
+            LocatorKey::Object(identity) => {
+                let what = format!("object `{}'", identity);
+                find(&locator, "findObjectById", &what, |out| {
+                    identity.encode(out)
+                })
+                .await?
+            }
+        };
+        // A well-known object may be registered with an adapter id: resolve that too.
+        if found.endpoints.is_empty() && !found.adapter_id.is_empty() {
+            let id = found.adapter_id.clone();
+            found = find(&locator, "findAdapterById", &id, |out| {
+                out.write_string(&id)
+            })
+            .await?;
+        }
+        if found.endpoints.is_empty() {
+            return Err(Error::NotRegistered(format!(
+                "the locator returned no endpoints for `{data}'"
+            )));
+        }
+        communicator.cache_endpoints(key.clone(), found.endpoints.clone());
+        Ok((found.endpoints, Some(key)))
     }
 
     /// Finds (or establishes) the connection for the next attempt: the fixed one, else the
@@ -452,8 +549,9 @@ impl ObjectPrx {
         }
         let communicator = &self.inner.communicator;
         let defaults = communicator.client_defaults();
+        let (endpoints, key) = self.endpoints().await?;
         let mut last = None;
-        for e in &self.inner.data.endpoints {
+        for e in &endpoints {
             let EndpointData::Tcp(t) = e else { continue };
             if self.inner.data.secure {
                 continue;
@@ -475,15 +573,14 @@ impl ObjectPrx {
                 Err(err) => last = Some(err),
             }
         }
+        if let Some(key) = &key {
+            communicator.forget_endpoints(key);
+        }
         Err(last.unwrap_or_else(|| {
-            Error::NoEndpoint(if self.inner.data.endpoints.is_empty() {
-                format!(
-                    "proxy `{}' has no endpoints (locators are not supported)",
-                    self.inner.data
-                )
-            } else {
-                format!("proxy `{}' has no usable tcp endpoint", self.inner.data)
-            })
+            Error::NoEndpoint(format!(
+                "proxy `{}' has no usable tcp endpoint",
+                self.inner.data
+            ))
         }))
     }
 

@@ -14,7 +14,7 @@ pub use crate::dispatch::pool::ThreadPoolConfig;
 pub use endpoints::{parse_endpoints, TcpEndpoint};
 
 use crate::dispatch::pool::{Job, Pool, Runner};
-use crate::dispatch::{Current, Request, Servant, ServantLocator};
+use crate::dispatch::{Current, IntoServant, Request, Servant, ServantLocator};
 use crate::error::{Error, Result};
 use crate::identity::{Identity, ReplyStatus};
 use crate::incoming::{IncomingRequest, RequestHandler, Responder};
@@ -161,7 +161,7 @@ impl ObjectAdapter {
         communicator: Option<crate::communicator::Communicator>,
     ) -> Result<ObjectAdapter> {
         let shared = Arc::new(AdapterShared {
-            pool: Pool::new(&name, config.thread_pool.clone()),
+            pool: Pool::new(&name, config.thread_pool.clone(), runtime.clone()),
             name,
             servants: RwLock::new(ServantMaps::default()),
             runtime,
@@ -243,14 +243,14 @@ impl ObjectAdapter {
     // ---- servants ----
 
     /// Adds a servant for `identity` (default facet).
-    pub fn add(&self, servant: Arc<dyn Servant>, identity: Identity) -> Result<()> {
+    pub fn add(&self, servant: impl IntoServant, identity: Identity) -> Result<()> {
         self.add_facet(servant, identity, "")
     }
 
     /// Adds a servant for `identity` and `facet`.
     pub fn add_facet(
         &self,
-        servant: Arc<dyn Servant>,
+        servant: impl IntoServant,
         identity: Identity,
         facet: &str,
     ) -> Result<()> {
@@ -259,18 +259,18 @@ impl ObjectAdapter {
         self.shared
             .servants
             .write()
-            .add(servant, identity, facet.to_owned())
+            .add(servant.into_servant(), identity, facet.to_owned())
     }
 
     /// Adds a servant under a new identity whose name is a random UUID; returns the identity.
-    pub fn add_with_uuid(&self, servant: Arc<dyn Servant>) -> Result<Identity> {
+    pub fn add_with_uuid(&self, servant: impl IntoServant) -> Result<Identity> {
         let identity = Identity::new(servants::uuid());
         self.add(servant, identity.clone())?;
         Ok(identity)
     }
 
     /// Adds a servant for `identity` and `facet` with a random UUID name.
-    pub fn add_facet_with_uuid(&self, servant: Arc<dyn Servant>, facet: &str) -> Result<Identity> {
+    pub fn add_facet_with_uuid(&self, servant: impl IntoServant, facet: &str) -> Result<Identity> {
         let identity = Identity::new(servants::uuid());
         self.add_facet(servant, identity.clone(), facet)?;
         Ok(identity)
@@ -318,12 +318,12 @@ impl ObjectAdapter {
 
     /// Adds a default servant for `category` (`""`: for every category without one). It
     /// serves every identity of that category that has no servant of its own.
-    pub fn add_default_servant(&self, servant: Arc<dyn Servant>, category: &str) -> Result<()> {
+    pub fn add_default_servant(&self, servant: impl IntoServant, category: &str) -> Result<()> {
         self.check_not_destroyed()?;
         self.shared
             .servants
             .write()
-            .add_default(servant, category.to_owned())
+            .add_default(servant.into_servant(), category.to_owned())
     }
 
     /// Removes the default servant of `category` and returns it.

@@ -84,8 +84,7 @@ pub struct ConnectionConfig {
 
 impl Default for ConnectionConfig {
     fn default() -> Self {
-        ConnectionConfig::from_properties(&Properties::new(), Side::Client, None)
-            .unwrap_or_else(|_| builtin_defaults())
+        ConnectionConfig::defaults(Side::Client)
     }
 }
 
@@ -119,6 +118,12 @@ fn first_int(props: &Properties, names: &[String], default: i64) -> Result<i64> 
 }
 
 impl ConnectionConfig {
+    /// Ice's defaults for `side` (no properties set).
+    pub fn defaults(side: Side) -> ConnectionConfig {
+        ConnectionConfig::from_properties(&Properties::new(), side, None)
+            .unwrap_or_else(|_| builtin_defaults())
+    }
+
     /// Settings for `side`, with per-adapter overrides read from `<adapter>.*` when given.
     pub fn from_properties(
         props: &Properties,
@@ -158,6 +163,32 @@ impl ConnectionConfig {
             2 => AcmClose::OnInvocation,
             4 => AcmClose::OnIdleForceful,
             _ => AcmClose::OnInvocationAndIdle,
+        };
+        // Ice 3.8 replaced ACM by an idle timeout: heartbeats whenever nothing was written for
+        // a while, and an abort when nothing was read for the whole timeout. When one of its
+        // properties is set, behave that way.
+        let mut idle_names = Vec::new();
+        if let Some(a) = adapter {
+            idle_names.push(format!("{a}.Connection.IdleTimeout"));
+        }
+        idle_names.push(format!("Ice.Connection.{side_name}.IdleTimeout"));
+        idle_names.push("Ice.Connection.IdleTimeout".to_owned());
+        let idle_set = idle_names.iter().any(|n| props.get_opt(n).is_some());
+        let (timeout, heartbeat, close) = if idle_set {
+            let idle = first_int(props, &idle_names, 60)?.max(0) as u64;
+            let check_names: Vec<String> = idle_names
+                .iter()
+                .map(|n| n.replace("IdleTimeout", "EnableIdleCheck"))
+                .collect();
+            let check = first_int(props, &check_names, 1)? > 0;
+            let close = if check {
+                AcmClose::OnIdleForceful
+            } else {
+                AcmClose::Off
+            };
+            (idle, AcmHeartbeat::OnIdle, close)
+        } else {
+            (timeout, heartbeat, close)
         };
         let mut dispatch_names = Vec::new();
         if let Some(a) = adapter {
@@ -224,5 +255,10 @@ mod tests {
         assert_eq!(c.acm.close, AcmClose::OnInvocation);
         assert_eq!(c.max_dispatches, 7);
         assert_eq!(c.message_size_max, usize::MAX);
+        p.set("Ice.Connection.IdleTimeout", "30");
+        let c = ConnectionConfig::from_properties(&p, Side::Client, None).unwrap();
+        assert_eq!(c.acm.timeout, Duration::from_secs(30));
+        assert_eq!(c.acm.heartbeat, AcmHeartbeat::OnIdle);
+        assert_eq!(c.acm.close, AcmClose::OnIdleForceful);
     }
 }

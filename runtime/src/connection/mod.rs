@@ -18,7 +18,7 @@ mod config;
 mod listener;
 
 pub use config::{AcmClose, AcmConfig, AcmHeartbeat, ConnectionConfig, Side};
-pub use listener::{listen, Listener};
+pub use listener::{listen, listen_endpoint, Listener};
 
 use crate::error::{Error, Result};
 use crate::identity::ReplyStatus;
@@ -26,6 +26,7 @@ use crate::incoming::{IncomingRequest, ReplySink, RequestHandler, Responder, HEA
 use crate::protocol::{
     self, Message, MessageType, ReplyMessage, CLOSE_CONNECTION, VALIDATE_CONNECTION,
 };
+use crate::transport::{self, map_io_error};
 use bytes::BytesMut;
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -114,17 +115,6 @@ impl PartialEq for Connection {
 
 impl Eq for Connection {}
 
-fn map_io_error(e: &std::io::Error, what: &str) -> Error {
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(what.to_owned()),
-        std::io::ErrorKind::UnexpectedEof
-        | std::io::ErrorKind::ConnectionReset
-        | std::io::ErrorKind::ConnectionAborted
-        | std::io::ErrorKind::BrokenPipe => Error::ConnectionLost(format!("{what}: {e}")),
-        _ => Error::Socket(format!("{what}: {e}")),
-    }
-}
-
 async fn wait_closed(rx: &mut watch::Receiver<State>) {
     let _ = rx.wait_for(|s| matches!(s, State::Closed(_))).await;
 }
@@ -135,33 +125,20 @@ pub async fn connect(host: &str, port: u16, config: ConnectionConfig) -> Result<
     let what = format!("{host}:{port}");
     let limit = config.connect_timeout;
     let attempt = async {
-        let addrs = tokio::net::lookup_host((host, port))
+        let mut stream = transport::connect_tcp(host, port).await?;
+        let mut header = [0u8; HEADER_SIZE];
+        stream
+            .read_exact(&mut header)
             .await
-            .map_err(|e| Error::Socket(format!("cannot resolve `{host}': {e}")))?;
-        let mut last = Error::Socket(format!("`{host}' resolves to no address"));
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    let mut stream = stream;
-                    let mut header = [0u8; HEADER_SIZE];
-                    stream
-                        .read_exact(&mut header)
-                        .await
-                        .map_err(|e| map_io_error(&e, &format!("validating {addr}")))?;
-                    let h = protocol::parse_header(&header, config.message_size_max)?;
-                    if h.message_type != MessageType::ValidateConnection {
-                        return Err(Error::Protocol(format!(
-                            "connection to {addr} not validated: received a {:?} message first",
-                            h.message_type
-                        )));
-                    }
-                    return Ok(stream);
-                }
-                Err(e) => last = map_io_error(&e, &addr.to_string()),
-            }
+            .map_err(|e| map_io_error(&e, &format!("validating the connection to {what}")))?;
+        let h = protocol::parse_header(&header, config.message_size_max)?;
+        if h.message_type != MessageType::ValidateConnection {
+            return Err(Error::Protocol(format!(
+                "connection to {what} not validated: received a {:?} message first",
+                h.message_type
+            )));
         }
-        Err(last)
+        Ok(stream)
     };
     let stream = tokio::time::timeout(limit, attempt).await.map_err(|_| {
         Error::ConnectTimeout(format!(
@@ -394,6 +371,15 @@ impl Drop for PendingGuard {
     }
 }
 
+/// The request id after `id`: 1, 2, 3, ... wrapping back to 1 after 2^31-1 (0 means oneway).
+fn following_request_id(id: i32) -> i32 {
+    if !(1..i32::MAX).contains(&id) {
+        1
+    } else {
+        id + 1
+    }
+}
+
 fn side_name(side: Side) -> &'static str {
     match side {
         Side::Client => "outgoing",
@@ -425,7 +411,7 @@ impl Shared {
         let mut p = self.pending.lock();
         loop {
             let id = p.next_id;
-            p.next_id = if id == i32::MAX { 1 } else { id + 1 };
+            p.next_id = following_request_id(id);
             if let std::collections::hash_map::Entry::Vacant(v) = p.calls.entry(id) {
                 v.insert(tx);
                 return id;
@@ -583,7 +569,8 @@ async fn read_frame(
             if buf.len() >= header.size {
                 return Ok(Some((header, buf.split_to(header.size))));
             }
-            buf.reserve(header.size - buf.len());
+            // Grow with the data actually received, not with what the header announces.
+            buf.reserve((header.size - buf.len()).min(1 << 20));
         } else {
             buf.reserve(4096);
         }
@@ -810,5 +797,18 @@ async fn monitor_loop(shared: Arc<Shared>) {
             shared.close_gracefully(None).await;
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::following_request_id;
+
+    #[test]
+    fn request_ids_wrap_after_i32_max_and_skip_zero() {
+        assert_eq!(following_request_id(1), 2);
+        assert_eq!(following_request_id(i32::MAX - 1), i32::MAX);
+        assert_eq!(following_request_id(i32::MAX), 1);
+        assert_eq!(following_request_id(0), 1);
     }
 }

@@ -24,11 +24,14 @@ mod servant;
 
 pub use current::Current;
 pub(crate) use current::DisplayIdentity as DisplayIdentityOwned;
+pub use pool::is_dispatch_thread;
 pub(crate) use reply::send_not_exist;
 pub use reply::{local_exception_text, DispatchError, ErrorReply};
 pub(crate) use request::{Completion, Located};
 pub use request::{Dispatched, Request};
-pub use servant::{Cookie, Servant, ServantLocator, ICE_OBJECT_ID};
+pub use servant::{
+    Cookie, IntoServant, Located as LocatedServant, Servant, ServantLocator, ICE_OBJECT_ID,
+};
 
 use crate::error::Error;
 use futures::channel::oneshot;

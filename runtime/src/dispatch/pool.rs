@@ -89,6 +89,9 @@ pub(crate) struct Pool {
 
 struct PoolShared {
     name: String,
+    /// The I/O runtime, entered by every thread so servant code can create timers and
+    /// spawn tasks (`tokio::time::sleep`, `tokio::spawn`) for the futures it returns.
+    runtime: tokio::runtime::Handle,
     config: ThreadPoolConfig,
     state: Mutex<PoolState>,
     work: Condvar,
@@ -99,6 +102,8 @@ struct PoolState {
     queue: VecDeque<Job>,
     threads: usize,
     idle: usize,
+    /// Threads running a job now.
+    busy: usize,
     held: bool,
     shutdown: bool,
     /// Connections with a request on a thread now (with `Serialize`).
@@ -115,10 +120,15 @@ thread_local! {
 
 impl Pool {
     /// A pool named after its adapter; threads start with [`Pool::start`].
-    pub(crate) fn new(name: &str, config: ThreadPoolConfig) -> Pool {
+    pub(crate) fn new(
+        name: &str,
+        config: ThreadPoolConfig,
+        runtime: tokio::runtime::Handle,
+    ) -> Pool {
         Pool {
             shared: Arc::new(PoolShared {
                 name: name.to_owned(),
+                runtime,
                 config,
                 state: Mutex::new(PoolState {
                     held: true,
@@ -213,8 +223,15 @@ impl Pool {
             return false;
         }
         let st = self.shared.state.lock();
-        st.idle == 0 && st.threads >= self.shared.config.size_max
+        st.busy >= self.shared.config.size_max
     }
+}
+
+/// Whether the calling thread is a dispatch thread of an object adapter. Dispatch threads
+/// are in the I/O runtime's context (so servant code can create timers) but are not runtime
+/// worker threads: blocking on a future there is allowed.
+pub fn is_dispatch_thread() -> bool {
+    THIS_POOL.with(|p| p.borrow().is_some())
 }
 
 /// Whether the calling thread is a dispatch thread, and the name of its pool.
@@ -241,12 +258,15 @@ fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) ->
 
 fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
     THIS_POOL.with(|p| *p.borrow_mut() = Some(Arc::downgrade(&pool)));
+    let runtime = pool.runtime.clone();
+    let _entered = runtime.enter();
     loop {
         let (job, wakers) = {
             let mut st = pool.state.lock();
             loop {
                 if !st.held {
                     if let Some(job) = take_job(&pool.config, &mut st) {
+                        st.busy += 1;
                         let wakers = if st.queue.len() < pool.config.queue_max {
                             std::mem::take(&mut st.wakers)
                         } else {
@@ -274,8 +294,9 @@ fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
             // The adapter is gone: dropping the job answers the request.
             None => drop(job),
         }
+        let mut st = pool.state.lock();
+        st.busy -= 1;
         if let Some(key) = key {
-            let mut st = pool.state.lock();
             st.serial_busy.remove(&key);
             pool.work.notify_all();
         }

@@ -722,3 +722,104 @@ pub fn build(j: &Json, labels: &mut HashMap<String, ValueRef>) -> Option<ValueRe
     }
     Some(r)
 }
+
+// ---------------------------------------------------------------------------------------
+// A live ZeroC Ice peer.
+// ---------------------------------------------------------------------------------------
+
+/// A ZeroC Ice for Python server (`tests/scripts/class_echo_server.py`, which also
+/// raises the `Vec` exceptions) and one
+/// connection to it; the server is killed on drop.
+pub struct IcePeer {
+    child: std::process::Child,
+    socket: std::net::TcpStream,
+    request_id: i32,
+}
+
+impl IcePeer {
+    pub fn start() -> IcePeer {
+        use std::io::{BufRead, Read};
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scripts/class_echo_server.py");
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(vectors_dir())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("this test needs ZeroC Ice for Python at /usr/bin/python3");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("port");
+        let port: u16 = match line.trim().parse() {
+            Ok(p) => p,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the Ice server did not start: {line:?}");
+            }
+        };
+        let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let mut validate = [0u8; 14];
+        socket
+            .read_exact(&mut validate)
+            .expect("validate connection");
+        assert_eq!(&validate[..4], b"IceP");
+        assert_eq!(validate[8], 3, "validate connection message");
+        IcePeer {
+            child,
+            socket,
+            request_id: 0,
+        }
+    }
+
+    /// Sends a request with `params` (a whole encapsulation); returns the reply's
+    /// encapsulation (status 0 required).
+    pub fn invoke(&mut self, operation: &str, params: &[u8]) -> Vec<u8> {
+        let (status, encaps) = self.invoke_any(operation, params);
+        assert_eq!(
+            status,
+            0,
+            "reply status for {operation}: {}",
+            to_hex(&encaps)
+        );
+        encaps
+    }
+
+    /// Sends a request; returns the reply status and what follows it.
+    pub fn invoke_any(&mut self, operation: &str, params: &[u8]) -> (u8, Vec<u8>) {
+        use std::io::{Read, Write};
+        self.request_id += 1;
+        let mut body = OutputStream::new();
+        body.write_i32(self.request_id);
+        body.write_string("echo");
+        body.write_string("");
+        body.write_size(0);
+        body.write_string(operation);
+        body.write_u8(0);
+        body.write_size(0);
+        body.write_blob(params);
+        let mut msg = b"IceP\x01\x00\x01\x00\x00\x00".to_vec();
+        msg.extend_from_slice(&((14 + body.len()) as i32).to_le_bytes());
+        msg.extend_from_slice(body.as_slice());
+        self.socket.write_all(&msg).expect("send");
+        let mut header = [0u8; 14];
+        self.socket.read_exact(&mut header).expect("reply header");
+        assert_eq!(header[8], 2, "reply message");
+        let size = i32::from_le_bytes(header[10..14].try_into().unwrap()) as usize;
+        let mut rest = vec![0u8; size - 14];
+        self.socket.read_exact(&mut rest).expect("reply body");
+        assert_eq!(
+            i32::from_le_bytes(rest[..4].try_into().unwrap()),
+            self.request_id
+        );
+        (rest[4], rest[5..].to_vec())
+    }
+}
+
+impl Drop for IcePeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -122,3 +122,32 @@ pub fn python() -> std::process::Command {
     );
     std::process::Command::new(python)
 }
+
+/// A request built directly (what a connection would decode), with parameters `params` in
+/// encoding 1.1 and a connection named `conn`.
+pub fn request(
+    request_id: i32,
+    identity: Identity,
+    facet: &str,
+    operation: &str,
+    mode: OperationMode,
+    params: Vec<u8>,
+    conn: &str,
+) -> IncomingRequest {
+    IncomingRequest {
+        request_id,
+        identity,
+        facet: facet.into(),
+        operation: operation.into(),
+        mode,
+        context: Default::default(),
+        encoding: ice_runtime::encoding::ENCODING_1_1,
+        params,
+        connection_description: conn.into(),
+    }
+}
+
+/// The status byte of a reply message.
+pub fn status(reply: &[u8]) -> u8 {
+    reply[18]
+}

@@ -80,6 +80,30 @@ class ServiceI(Interop.Service):
         current.adapter.getCommunicator().shutdown()
 
 
+class LocatorI(Ice.Locator):
+    """A minimal locator: the adapter `Interop` and the well-known object `service`."""
+
+    def __init__(self, adapter):
+        self.adapter = adapter
+
+    def findObjectById(self, id, current):
+        print("LOCATE object %s" % id.name, flush=True)
+        if id.name == "service":
+            return self.adapter.createDirectProxy(id)
+        if id.name == "indirect":
+            return self.adapter.getCommunicator().stringToProxy("service @ Interop")
+        raise Ice.ObjectNotFoundException()
+
+    def findAdapterById(self, id, current):
+        print("LOCATE adapter %s" % id, flush=True)
+        if id == "Interop":
+            return self.adapter.createDirectProxy(Ice.stringToIdentity("dummy"))
+        raise Ice.AdapterNotFoundException()
+
+    def getRegistry(self, current):
+        return None
+
+
 def main():
     props = Ice.createProperties(sys.argv)
     props.setProperty("Ice.ThreadPool.Server.SizeMax", "64")
@@ -88,6 +112,7 @@ def main():
     with Ice.initialize(init) as communicator:
         adapter = communicator.createObjectAdapterWithEndpoints("Interop", "tcp -h 127.0.0.1 -p 0")
         adapter.add(ServiceI(), Ice.stringToIdentity("service"))
+        adapter.add(LocatorI(adapter), Ice.stringToIdentity("Locator"))
         adapter.activate()
         port = adapter.getEndpoints()[0].getInfo().port
         print("PORT %d" % port, flush=True)

@@ -9,7 +9,7 @@ use ice_runtime::communicator::Communicator;
 use ice_runtime::dispatch::{
     Current, Dispatch, DispatchError, Dispatched, ErrorReply, Promise, Request, Servant,
 };
-use ice_runtime::encoding::{InputStream, OutputStream, UserException, ENCODING_1_1};
+use ice_runtime::encoding::{Format, InputStream, OutputStream, UserException, ENCODING_1_1};
 use ice_runtime::identity::{Identity, OperationMode, ReplyStatus};
 use ice_runtime::properties::Properties;
 use ice_runtime::protocol::{encode_request, RequestFields};
@@ -52,15 +52,16 @@ impl std::fmt::Display for DerivedError {
 }
 impl std::error::Error for DerivedError {}
 
-// Compact format (ICE-PROTOCOL 6), as the classes layer will write it.
+// As slicec-rs generates them: one slice per exception in the hierarchy, most derived
+// first; the runtime writes the format (compact or sliced) the operation asks for.
 impl UserException for BaseError {
     fn ice_id(&self) -> &'static str {
         "::Disp::BaseError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x20);
-        out.write_string("::Disp::BaseError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Disp::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -68,13 +69,13 @@ impl UserException for DerivedError {
     fn ice_id(&self) -> &'static str {
         "::Disp::DerivedError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x00);
-        out.write_string("::Disp::DerivedError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Disp::DerivedError", None, false);
         out.write_i32(self.code);
-        out.write_u8(0x20);
-        out.write_string("::Disp::BaseError");
+        out.end_slice();
+        out.start_slice("::Disp::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -116,15 +117,15 @@ pub trait Server: Send + Sync + 'static {
     fn sleep_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
     fn sleep_chained(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
     fn sleep_async(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
-    fn drop_promise(&self, current: &Current) -> Dispatch<i32, Error>;
+    fn drop_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
 }
 
 /// Makes a `Server` implementation an Ice object.
 pub struct ServerServant<S: ?Sized>(pub Arc<S>);
 
 impl<S: Server> ServerServant<S> {
-    pub fn new(servant: S) -> Arc<dyn Servant> {
-        Arc::new(ServerServant(Arc::new(servant)))
+    pub fn new(servant: S) -> Self {
+        ServerServant(Arc::new(servant))
     }
 }
 
@@ -185,6 +186,12 @@ impl<S: Server + ?Sized> Servant for ServerServant<S> {
                 |kind, current| s.fail(kind, current),
                 |_, ()| {},
             ),
+            "failSliced" => request.with_format(Format::Sliced).dispatch(
+                normal,
+                |input| input.read_string(),
+                |kind, current| s.fail(kind, current),
+                |_, ()| {},
+            ),
             "notify" => request.dispatch(
                 normal,
                 |input| input.read_string(),
@@ -208,12 +215,7 @@ impl<S: Server + ?Sized> Servant for ServerServant<S> {
             "sleepPromise" => int_op(request, S::sleep_promise),
             "sleepChained" => int_op(request, S::sleep_chained),
             "sleepAsync" => int_op(request, S::sleep_async),
-            "dropPromise" => request.dispatch(
-                normal,
-                |_| Ok(()),
-                |(), current| s.drop_promise(current),
-                |out, r| out.write_i32(r),
-            ),
+            "dropPromise" => int_op(request, S::drop_promise),
             _ => request.dispatch_builtin(self),
         }
     }
@@ -431,7 +433,7 @@ impl Server for ServerI {
         })
     }
 
-    fn drop_promise(&self, _: &Current) -> Dispatch<i32, Error> {
+    fn drop_promise(&self, _ms: i32, _: &Current) -> Dispatch<i32, Error> {
         let (promise, dispatch) = Dispatch::promise();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
@@ -452,6 +454,7 @@ pub fn support_dir() -> PathBuf {
 pub struct RustServer {
     pub communicator: Communicator,
     pub adapter: ObjectAdapter,
+    port: u16,
 }
 
 impl RustServer {
@@ -466,14 +469,27 @@ impl RustServer {
         let adapter = communicator
             .create_object_adapter("Server")
             .expect("adapter");
+        let port = adapter.endpoints()[0].port;
         RustServer {
             communicator,
             adapter,
+            port,
         }
     }
 
+    /// Another adapter of the same communicator, on 127.0.0.1, activated; returns it with
+    /// its port.
+    pub fn second_adapter(&self, name: &str) -> (ObjectAdapter, u16) {
+        let adapter = self
+            .communicator
+            .create_object_adapter_with_endpoints(name, "tcp -h 127.0.0.1 -p 0")
+            .expect("second adapter");
+        let port = adapter.endpoints()[0].port;
+        (adapter, port)
+    }
+
     pub fn port(&self) -> u16 {
-        self.adapter.endpoints()[0].port
+        self.port
     }
 
     /// A proxy string for `identity`.
@@ -485,6 +501,18 @@ impl RustServer {
 impl Drop for RustServer {
     fn drop(&mut self) {
         self.adapter.destroy();
+        // Work around a race in `Communicator::shutdown` (proto): its "shutdown done" watch
+        // value is lost when the shutdown hooks finish before anyone waits for it, and
+        // `destroy` then waits forever. Waiting first makes the value stick.
+        let c = self.communicator.clone();
+        let (tx, rx) = mpsc::channel();
+        self.communicator.runtime_handle().spawn(async move {
+            let mut done = Box::pin(c.shutdown_complete());
+            let _ = futures::poll!(&mut done);
+            let _ = tx.send(());
+            done.await;
+        });
+        let _ = rx.recv_timeout(Duration::from_secs(5));
         self.communicator.destroy();
     }
 }
