@@ -93,7 +93,10 @@ async fn run_style(
         proxy.ice_ping().await?;
         let grid = sample_grid(16, 16);
         let p = Arc::clone(progress);
-        let report = run_load(&proxy, &grid, FACTOR, CONCURRENCY, REQUESTS, move || p.inc()).await;
+        let report = run_load(&proxy, &grid, FACTOR, CONCURRENCY, REQUESTS, move || {
+            p.inc()
+        })
+        .await;
         let answer = check_answer(&proxy, style, &grid).await;
         Ok::<_, Box<dyn std::error::Error>>(Row {
             style,
@@ -123,8 +126,8 @@ async fn check_answer(proxy: &ModelPrx, style: Style, grid: &[Vec<f32>]) -> Stri
 
 fn print_table(rows: &[Row]) {
     println!(
-        "{:<7} {:>10} {:>12} {:>10} {:>10}  {:<8} {}",
-        "style", "wall", "requests/s", "p50", "p99", "answer", "expected wall"
+        "{:<7} {:>10} {:>12} {:>10} {:>10}  {:<8} expected wall",
+        "style", "wall", "requests/s", "p50", "p99", "answer"
     );
     for r in rows {
         let expected = match r.style {

@@ -125,9 +125,10 @@ impl Model for QueueModel {
             data,
             factor,
         }) {
-            job.promise.set_exception(InterpolateError::Ice(Error::Other(
-                "the job queue is closed".into(),
-            )));
+            job.promise
+                .set_exception(InterpolateError::Ice(Error::Other(
+                    "the job queue is closed".into(),
+                )));
         }
         dispatch
     }

@@ -169,7 +169,10 @@ async fn internal_server(
     options: &ServerOptions,
 ) -> Result<(ModelPrx, Option<ObjectAdapter>), ServerError> {
     if let Some(p) = &options.internal {
-        return Ok((ModelPrx::unchecked_cast(&communicator.string_to_proxy(p)?), None));
+        return Ok((
+            ModelPrx::unchecked_cast(&communicator.string_to_proxy(p)?),
+            None,
+        ));
     }
     let adapter = communicator
         .create_object_adapter_with_endpoints_async("Internal", "tcp -h 127.0.0.1 -p 0")

@@ -27,7 +27,10 @@ fn run_client(servers: &[(&str, &ServerProcess)]) {
     assert!(text.contains("ALL OK"), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
     // 17 inputs, each checked against queue, chain and async.
-    assert_eq!(text.matches("\nOK ").count() + usize::from(text.starts_with("OK ")), 51);
+    assert_eq!(
+        text.matches("\nOK ").count() + usize::from(text.starts_with("OK ")),
+        51
+    );
 }
 
 #[test]
