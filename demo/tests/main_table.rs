@@ -10,7 +10,10 @@ fn wall_ms(table: &str, style: &str) -> f64 {
         .lines()
         .find(|l| l.starts_with(&format!("{style} ")))
         .unwrap_or_else(|| panic!("no {style} row in:\n{table}"));
-    assert!(row.contains(" same "), "{style} answered differently:\n{row}");
+    assert!(
+        row.contains(" same "),
+        "{style} answered differently:\n{row}"
+    );
     row.split_whitespace()
         .nth(1)
         .and_then(|v| v.parse().ok())
@@ -33,6 +36,9 @@ fn the_demo_table_shows_the_amd_effect() {
     assert!(sync >= 10_000.0, "sync took {sync} ms:\n{table}");
     for style in ["queue", "chain", "async"] {
         let wall = wall_ms(&table, style);
-        assert!(wall >= 100.0 && wall < sync / 3.0, "{style} took {wall} ms:\n{table}");
+        assert!(
+            wall >= 100.0 && wall < sync / 3.0,
+            "{style} took {wall} ms:\n{table}"
+        );
     }
 }
