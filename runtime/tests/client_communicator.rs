@@ -92,3 +92,43 @@ fn bad_properties_are_reported() {
     let e = Communicator::initialize(["--Ice.Config=/nonexistent/file.cfg"]).unwrap_err();
     assert!(e.to_string().contains("/nonexistent/file.cfg"), "{e}");
 }
+
+#[test]
+fn unsupported_proxies_fail_clearly() {
+    let comm = communicator::initialize(Vec::<String>::new()).unwrap();
+    use ice_runtime::proxy::Wait;
+    for s in [
+        "x -d:udp -h 127.0.0.1 -p 10000",
+        "x -D:udp -h 127.0.0.1 -p 10000",
+        "x -s:ssl -h 127.0.0.1 -p 10000",
+        "x:ws -h 127.0.0.1 -p 10000",
+        "x @ SomeAdapter",
+    ] {
+        let prx = comm.string_to_proxy(s).unwrap();
+        let e = prx
+            .invoke("op", ice_runtime::OperationMode::Normal, &[], None)
+            .wait()
+            .unwrap_err();
+        assert!(matches!(e, Error::NoEndpoint(_)), "{s}: {e:?}");
+    }
+    comm.destroy();
+}
+
+#[test]
+fn the_last_handle_may_be_dropped_anywhere() {
+    // A call still running when every user handle is gone: the communicator (and its
+    // runtime) is dropped by the invocation task itself, on a runtime thread.
+    let comm = communicator::initialize(Vec::<String>::new()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let prx = comm
+        .string_to_proxy(&format!("x:tcp -h 127.0.0.1 -p {port} -t 300"))
+        .unwrap();
+    let call = prx.ice_ping();
+    drop(prx);
+    drop(comm);
+    drop(call);
+    // The connect attempt times out (the listener never validates) and the task ends.
+    std::thread::sleep(Duration::from_millis(900));
+    drop(listener);
+}

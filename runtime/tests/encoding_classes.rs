@@ -7,7 +7,8 @@ mod classes_support;
 
 use classes_support::*;
 use ice_runtime::encoding::{
-    Format, InputStream, OutputStream, Value, ValueFactories, ValueRef, ENCODING_1_0, ENCODING_1_1,
+    ClassOptions, Format, InputStream, OutputStream, Value, ValueFactories, ValueRef, ENCODING_1_0,
+    ENCODING_1_1,
 };
 use proptest::prelude::*;
 use serde_json::Value as Json;
@@ -358,11 +359,24 @@ fn an_unknown_class_in_the_sliced_format_becomes_an_unknown_sliced_value() {
     let r = input.read_value_ref().unwrap().unwrap();
     assert_eq!(input.remaining(), 0);
     assert_eq!(r.ice_id(), "::Vec::Derived");
-    // It is written back unchanged in the sliced format.
-    let mut out = OutputStream::new();
-    out.set_format(Format::Sliced);
-    out.write_value(Some(&r));
-    assert_eq!(to_hex(out.as_slice()), v["hex"].as_str().unwrap());
+    // It is written back unchanged in the sliced format, and also in the compact format
+    // (an instance made only of preserved slices can only be written with its slices).
+    for format in [Format::Sliced, Format::Compact] {
+        let mut out = OutputStream::new();
+        out.set_format(format);
+        out.write_value(Some(&r));
+        assert_eq!(
+            to_hex(out.as_slice()),
+            v["hex"].as_str().unwrap(),
+            "{format:?}"
+        );
+    }
+    // With Ice.SliceValues off, an unknown type is an error.
+    let mut input = InputStream::new(&bytes);
+    input.set_value_factories(Arc::new(ValueFactories::new()));
+    input.set_slice_values(false);
+    let err = input.read_value_ref().unwrap_err();
+    assert!(err.message.contains("Ice.SliceValues"), "{err}");
     // A member declared `Base` gets the Base slice (the declared class needs no factory)...
     let mut input = InputStream::new(&bytes);
     input.set_value_factories(Arc::new(ValueFactories::new()));
@@ -547,6 +561,9 @@ fn handles_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<Value<Node>>();
     assert_send_sync::<ValueRef>();
+    assert_send_sync::<OutputStream>();
+    assert_send_sync::<InputStream<'static>>();
+    assert_send_sync::<Box<dyn ice_runtime::encoding::UserException>>();
     let n = chain(3);
     let m = n.clone();
     std::thread::spawn(move || m.write().value = 42)
@@ -1144,4 +1161,164 @@ proptest! {
         break_cycles(&original);
         break_cycles(&decoded);
     }
+}
+
+// ---- preservation of random graphs ------------------------------------------------------
+
+fn make_p_graph(instances: &Instances, roots: &Roots) -> Vec<Option<Value<PBase>>> {
+    let handles: Vec<Value<PBase>> = instances
+        .iter()
+        .map(|(derived, pb, pd, _)| {
+            let base = PBase {
+                pb: *pb,
+                ice_sliced_data: None,
+            };
+            if *derived {
+                Value::new(PDerived {
+                    base,
+                    pd: pd.clone(),
+                    other: None,
+                })
+                .upcast()
+            } else {
+                Value::new(base)
+            }
+        })
+        .collect();
+    for (h, (_, _, _, link)) in handles.iter().zip(instances) {
+        if let Some(d) = h.downcast::<PDerived>() {
+            d.write().other = link.map(|l| handles[l].clone());
+        }
+    }
+    roots
+        .iter()
+        .map(|r| r.map(|i| handles[i].clone()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// A middle tier that knows only `PBase` decodes random graphs of `PBase`/`PDerived`
+    /// (sharing, cycles, nested instances inside preserved slices) and sends them on
+    /// byte-identically in the sliced format.
+    #[test]
+    fn a_base_only_middle_tier_forwards_random_graphs_unchanged((instances, roots) in base_graph()) {
+        let graph = make_p_graph(&instances, &roots);
+        let mut out = OutputStream::new();
+        out.set_format(Format::Sliced);
+        out.start_encapsulation(ENCODING_1_1);
+        out.write_size(graph.len());
+        for r in &graph {
+            out.write_value(r.as_ref());
+        }
+        out.end_encapsulation();
+        let sent = out.into_vec();
+
+        let only_pbase = Arc::new(ValueFactories::new());
+        only_pbase.register::<PBase>();
+        let mut input = InputStream::new(&sent);
+        input.set_value_factories(only_pbase);
+        input.set_accept_class_cycles(true);
+        input.start_encapsulation().unwrap();
+        let n = input.read_count(1).unwrap();
+        let middle: Vec<Option<Value<PBase>>> =
+            (0..n).map(|_| input.read_value::<PBase>().unwrap()).collect();
+        input.end_encapsulation().unwrap();
+        for v in middle.iter().flatten() {
+            prop_assert!(v.downcast::<PDerived>().is_none(), "sliced to PBase");
+        }
+
+        let mut out = OutputStream::new();
+        out.set_format(Format::Sliced);
+        out.start_encapsulation(ENCODING_1_1);
+        out.write_size(middle.len());
+        for r in &middle {
+            out.write_value(r.as_ref());
+        }
+        out.end_encapsulation();
+        prop_assert_eq!(to_hex(out.as_slice()), to_hex(&sent));
+
+        // Break the cycles: links live in PDerived members and in preserved slices.
+        for v in middle.iter().flatten() {
+            v.write().ice_sliced_data = None;
+        }
+        for v in graph.iter().flatten() {
+            if let Some(d) = v.downcast::<PDerived>() {
+                let other = d.write().other.take();
+                drop(other);
+            }
+        }
+    }
+}
+
+/// The same through the real preservation peer of the vectors (ZeroC Ice for Python that
+/// knows only `PBase`): it slices what we send, keeps the unknown slices and must send back
+/// exactly our bytes.
+#[test]
+fn zeroc_ice_knowing_only_the_base_forwards_our_graphs_unchanged() {
+    register();
+    let peer = std::cell::RefCell::new(IcePeer::start_preserve_server());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(40));
+    runner
+        .run(&base_graph(), |(instances, roots)| {
+            let graph = make_p_graph(&instances, &roots);
+            let Some(root) = graph.iter().flatten().next().cloned() else {
+                return Ok(()); // the peer wants an instance
+            };
+            let root = Some(root);
+            let mut out = OutputStream::new();
+            out.set_format(Format::Sliced);
+            out.start_encapsulation(ENCODING_1_1);
+            out.write_value(root.as_ref());
+            out.end_encapsulation();
+            let reply = peer.borrow_mut().invoke("echoPBaseSliced", out.as_slice());
+            prop_assert_eq!(to_hex(&reply), to_hex(out.as_slice()));
+            for v in graph.iter().flatten() {
+                if let Some(d) = v.downcast::<PDerived>() {
+                    let other = d.write().other.take();
+                    drop(other);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn class_options_come_from_ice_properties() {
+    let props: HashMap<&str, &str> = [
+        ("Ice.ClassGraphDepthMax", "3"),
+        ("Ice.AcceptClassCycles", "1"),
+        ("Ice.SliceValues", "0"),
+    ]
+    .into_iter()
+    .collect();
+    let o = ClassOptions::from_properties(|n| props.get(n).map(|v| v.to_string()));
+    assert_eq!(
+        (
+            o.class_graph_depth_max,
+            o.accept_class_cycles,
+            o.slice_values
+        ),
+        (3, true, false)
+    );
+    let d = ClassOptions::from_properties(|_| None);
+    assert_eq!(
+        (
+            d.class_graph_depth_max,
+            d.accept_class_cycles,
+            d.slice_values
+        ),
+        (100, false, true)
+    );
+    // Applied to a stream: depth 3 refuses a chain of 4.
+    let mut out = OutputStream::new();
+    out.write_value(Some(&chain(4)));
+    let mut input = InputStream::new(out.as_slice());
+    input.set_class_options(&o);
+    assert!(input.read_value::<Node>().is_err());
+    let mut input = InputStream::new(out.as_slice());
+    input.set_class_options(&ClassOptions::default());
+    assert!(input.read_value::<Node>().is_ok());
 }

@@ -475,11 +475,28 @@ fn indirect_and_well_known_proxies_are_resolved_by_an_ice_locator() {
             "LOCATE adapter Interop",
             "LOCATE object service",
             "LOCATE object indirect",
+            "LOCATE adapter Interop",
+            // ObjectNotExist through a well-known proxy: the answer is forgotten and the
+            // call retried once (Ice.RetryIntervals=0), as Ice does.
+            "LOCATE object indirect",
             "LOCATE adapter Interop"
         ],
         "{}",
         peer.output().text()
     );
+    // A stale answer (the object is not where the locator said): Ice forgets it and asks again.
+    comm.string_to_proxy("moving")
+        .unwrap()
+        .ice_ping()
+        .wait()
+        .unwrap();
+    let moves = peer
+        .output()
+        .lines()
+        .iter()
+        .filter(|l| *l == "LOCATE object moving")
+        .count();
+    assert_eq!(moves, 2);
     // Unknown adapters and objects are not registered.
     let e = comm
         .string_to_proxy("service @ Nowhere")

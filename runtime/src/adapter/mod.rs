@@ -23,6 +23,7 @@ use servants::{Found, ServantMaps};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -113,12 +114,29 @@ impl Drop for AdapterShared {
     }
 }
 
-/// Counts dispatches from the moment a request is accepted until its reply is sent.
+/// Counts dispatches from the moment a request is accepted until its reply is sent. The
+/// count is atomic (no lock on the request path); the mutex only orders the wake-up of
+/// threads waiting for zero.
 #[derive(Default)]
 struct InFlight {
-    count: Mutex<usize>,
+    count: AtomicUsize,
+    lock: Mutex<()>,
     zero: Condvar,
     zero_async: tokio::sync::Notify,
+}
+
+impl InFlight {
+    fn get(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Blocks until the count is zero.
+    fn wait_zero(&self) {
+        let mut guard = self.lock.lock();
+        while self.get() > 0 {
+            self.zero.wait(&mut guard);
+        }
+    }
 }
 
 /// Held by each request from acceptance until its dispatch is over.
@@ -126,16 +144,16 @@ pub(crate) struct DispatchToken(Arc<InFlight>);
 
 impl DispatchToken {
     fn new(in_flight: &Arc<InFlight>) -> DispatchToken {
-        *in_flight.count.lock() += 1;
+        in_flight.count.fetch_add(1, Ordering::SeqCst);
         DispatchToken(Arc::clone(in_flight))
     }
 }
 
 impl Drop for DispatchToken {
     fn drop(&mut self) {
-        let mut n = self.0.count.lock();
-        *n -= 1;
-        if *n == 0 {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // Taking the lock orders this wake-up after a waiter's check of the count.
+            let _guard = self.0.lock.lock();
             self.0.zero.notify_all();
             self.0.zero_async.notify_waiters();
         }
@@ -161,7 +179,7 @@ impl ObjectAdapter {
         communicator: Option<crate::communicator::Communicator>,
     ) -> Result<ObjectAdapter> {
         let shared = Arc::new(AdapterShared {
-            pool: Pool::new(&name, config.thread_pool.clone(), runtime.clone()),
+            pool: Pool::new(&name, config.thread_pool.clone()),
             name,
             servants: RwLock::new(ServantMaps::default()),
             runtime,
@@ -218,6 +236,18 @@ impl ObjectAdapter {
             s.push_str(&e.to_string());
         }
         s
+    }
+
+    /// A proxy for `identity` on this adapter's endpoints (Ice's `createProxy`); needs an
+    /// adapter created by a communicator.
+    pub fn create_proxy(&self, identity: &Identity) -> Result<crate::proxy::ObjectPrx> {
+        let communicator = self.shared.communicator.as_ref().ok_or_else(|| {
+            Error::Other(format!(
+                "object adapter `{}' has no communicator to create proxies with",
+                self.shared.name
+            ))
+        })?;
+        communicator.string_to_proxy(&self.proxy_string(identity))
     }
 
     /// The runtime on which pending dispatches run.
@@ -456,12 +486,7 @@ impl ObjectAdapter {
                 state = self.shared.state.lock();
             }
         }
-        {
-            let mut n = self.shared.in_flight.count.lock();
-            while *n > 0 {
-                self.shared.in_flight.zero.wait(&mut n);
-            }
-        }
+        self.shared.in_flight.wait_zero();
         let closing = std::mem::take(&mut *self.shared.closing.lock());
         for task in closing {
             let _ = futures::executor::block_on(task);
@@ -476,7 +501,7 @@ impl ObjectAdapter {
         }
         loop {
             let notified = self.shared.in_flight.zero_async.notified();
-            if *self.shared.in_flight.count.lock() == 0 {
+            if self.shared.in_flight.get() == 0 {
                 break;
             }
             notified.await;
@@ -507,7 +532,7 @@ impl ObjectAdapter {
 
     /// Requests received and not yet answered (queued, on a thread, or pending).
     pub fn dispatch_count(&self) -> usize {
-        *self.shared.in_flight.count.lock()
+        self.shared.in_flight.get()
     }
 
     /// Whether the calling thread is one of this adapter's dispatch threads and every one of
@@ -528,6 +553,40 @@ impl ObjectAdapter {
 /// The name of the adapter whose dispatch thread the caller runs on, if any.
 pub fn current_dispatch_thread_adapter() -> Option<String> {
     crate::dispatch::pool::current_pool_name()
+}
+
+/// For blocking invocation forms, before they block: refuses (with [`Error::WouldBlock`])
+/// a call to `host:port` made from a dispatch thread of an adapter that listens there when
+/// every dispatch thread of that adapter is busy and the pool cannot grow. The request
+/// would wait for a thread that waits for its reply: a certain deadlock (as in Ice with a
+/// pool of size 1). Answer such operations with `Dispatch::Pending` instead.
+///
+/// Not detected: cycles through other servers or other adapters (A calls B which calls A).
+pub fn check_blocking_invocation(host: &str, port: u16) -> Result<()> {
+    let Some(shared) = crate::dispatch::pool::current_adapter() else {
+        return Ok(());
+    };
+    let adapter = ObjectAdapter { shared };
+    if !adapter.blocking_call_would_deadlock() {
+        return Ok(());
+    }
+    let local = |h: &str| matches!(h, "" | "*" | "0.0.0.0" | "127.0.0.1" | "localhost" | "::1");
+    let ours = adapter
+        .endpoints()
+        .iter()
+        .any(|e| e.port == port && (e.host == host || (local(&e.host) && local(host))));
+    if ours {
+        return Err(Error::WouldBlock(format!(
+            "a blocking call from a dispatch thread of object adapter `{}' to its own \
+             endpoint {host}:{port} would deadlock: all {} of its dispatch threads are busy \
+             (this one included); return Dispatch::pending(...) with the call's future \
+             instead, or raise {}.ThreadPool.SizeMax",
+            adapter.name(),
+            adapter.shared.pool.size_max(),
+            adapter.name()
+        )));
+    }
+    Ok(())
 }
 
 fn check_identity(identity: &Identity) -> Result<()> {

@@ -539,17 +539,34 @@ impl Shared {
         }
     }
 
+    /// With `Ice.Trace.Protocol` >= 1, logs a message as Ice's protocol trace does.
     fn trace_message(&self, direction: &str, bytes: &[u8]) {
         if self.config.trace_protocol < 1 {
             return;
         }
-        let kind = bytes.get(8).copied().and_then(MessageType::from_byte);
-        let id = bytes
-            .get(HEADER_SIZE..HEADER_SIZE + 4)
-            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let kind = match bytes.get(8).copied().and_then(MessageType::from_byte) {
+            Some(MessageType::Request) => "request",
+            Some(MessageType::BatchRequest) => "batch request",
+            Some(MessageType::Reply) => "reply",
+            Some(MessageType::ValidateConnection) => "validate connection",
+            Some(MessageType::CloseConnection) => "close connection",
+            None => "unknown message",
+        };
+        let id = match bytes.get(8) {
+            Some(0 | 2) => bytes
+                .get(HEADER_SIZE..HEADER_SIZE + 4)
+                .map(|b| {
+                    format!(
+                        "\nrequest id = {}",
+                        i32::from_le_bytes([b[0], b[1], b[2], b[3]])
+                    )
+                })
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         tracing::info!(target: "Ice.Protocol",
-            "{direction} {:?}: {} bytes, compression {}, request id {:?}\n{}",
-            kind, bytes.len(), bytes.get(9).copied().unwrap_or(0), id, self.description);
+            "{direction} {kind}\ncompression status = {}\nmessage size = {}{id}\n{}",
+            bytes.get(9).copied().unwrap_or(0), bytes.len(), self.description);
     }
 }
 
@@ -684,15 +701,12 @@ async fn dispatch(
             // No object adapter on this (client) connection: as Ice, the object does not exist.
             if !responder.is_oneway() {
                 let mut out = responder.start_reply(ReplyStatus::ObjectNotExist, 64);
-                out.write_string(&request.identity.name);
-                out.write_string(&request.identity.category);
-                if request.facet.is_empty() {
-                    out.write_size(0);
-                } else {
-                    out.write_size(1);
-                    out.write_string(&request.facet);
-                }
-                out.write_string(&request.operation);
+                protocol::write_target(
+                    &mut out,
+                    &request.identity,
+                    &request.facet,
+                    &request.operation,
+                );
                 responder.send(out);
             }
         }

@@ -261,6 +261,7 @@ impl Request {
         match outcome {
             Err(payload) => {
                 let text = panic_text(payload.as_ref(), current, "in the call");
+                tracing::warn!(target: "Ice.Warn.Dispatch", "{text}");
                 responder.send_unknown(ReplyStatus::UnknownException, &text);
                 Dispatched::done()
             }
@@ -281,6 +282,7 @@ impl Request {
                     Err(payload) => {
                         let text =
                             panic_text(payload.as_ref(), &completion.current, "in the future");
+                        tracing::warn!(target: "Ice.Warn.Dispatch", "{text}");
                         responder.send_unknown(ReplyStatus::UnknownException, &text);
                     }
                 }

@@ -84,11 +84,61 @@ struct Deferred {
     pos: usize,
 }
 
+/// How a stream decodes classes: Ice's properties `Ice.ClassGraphDepthMax`,
+/// `Ice.AcceptClassCycles`, `Ice.SliceValues`, plus the value factories to use. A
+/// communicator builds it once ([`ClassOptions::from_properties`]) and applies it to each
+/// stream it reads ([`InputStream::set_class_options`]).
+#[derive(Clone, Debug)]
+pub struct ClassOptions {
+    /// `Ice.ClassGraphDepthMax` (default 100).
+    pub class_graph_depth_max: usize,
+    /// `Ice.AcceptClassCycles` (default false).
+    pub accept_class_cycles: bool,
+    /// `Ice.SliceValues` (default true).
+    pub slice_values: bool,
+    /// The value factories (default: the process-wide registry).
+    pub factories: Option<Arc<ValueFactories>>,
+}
+
+impl Default for ClassOptions {
+    fn default() -> Self {
+        ClassOptions {
+            class_graph_depth_max: DEFAULT_CLASS_GRAPH_DEPTH_MAX,
+            accept_class_cycles: false,
+            slice_values: true,
+            factories: None,
+        }
+    }
+}
+
+impl ClassOptions {
+    /// Reads the properties through `get` (a property name to its value, if set); values
+    /// that are not numbers keep their defaults, as Ice does.
+    pub fn from_properties(get: impl Fn(&str) -> Option<String>) -> ClassOptions {
+        let int = |name: &str| get(name).and_then(|v| v.trim().parse::<i64>().ok());
+        let d = ClassOptions::default();
+        ClassOptions {
+            class_graph_depth_max: int("Ice.ClassGraphDepthMax")
+                // Ice reads a value below 1 as "no limit"; decoding nests by recursion, so
+                // the default stays in force then. A large limit needs a large stack.
+                .filter(|&v| v >= 1)
+                .map_or(d.class_graph_depth_max, |v| {
+                    usize::try_from(v).unwrap_or(usize::MAX)
+                }),
+            accept_class_cycles: int("Ice.AcceptClassCycles")
+                .map_or(d.accept_class_cycles, |v| v > 0),
+            slice_values: int("Ice.SliceValues").map_or(d.slice_values, |v| v > 0),
+            factories: None,
+        }
+    }
+}
+
 /// Settings of a stream's class decoding (they survive encapsulation changes).
 #[derive(Clone, Debug)]
 struct Config {
     depth_max: usize,
     accept_cycles: bool,
+    slice_values: bool,
     factories: Option<Arc<ValueFactories>>,
 }
 
@@ -127,6 +177,7 @@ impl Default for ClassDecoder {
             config: Config {
                 depth_max: DEFAULT_CLASS_GRAPH_DEPTH_MAX,
                 accept_cycles: false,
+                slice_values: true,
                 factories: None,
             },
         }
@@ -208,6 +259,25 @@ impl<'a> InputStream<'a> {
             .get_or_insert_with(Default::default)
             .config
             .accept_cycles = accept;
+    }
+
+    /// Sets `Ice.SliceValues` for this stream (default true): whether an instance of an
+    /// unknown class may be sliced to a known base class (sliced format). When false, an
+    /// unknown type is an error.
+    pub fn set_slice_values(&mut self, slice: bool) {
+        self.classes
+            .get_or_insert_with(Default::default)
+            .config
+            .slice_values = slice;
+    }
+
+    /// Applies all of `options` to this stream.
+    pub fn set_class_options(&mut self, options: &ClassOptions) {
+        let config = &mut self.classes.get_or_insert_with(Default::default).config;
+        config.depth_max = options.class_graph_depth_max;
+        config.accept_cycles = options.accept_class_cycles;
+        config.slice_values = options.slice_values;
+        config.factories = options.factories.clone();
     }
 
     /// Uses `factories` instead of the process-wide registry to instantiate classes.
@@ -372,11 +442,23 @@ impl<'a> InputStream<'a> {
             ..Frame::default()
         });
         self.read_slice_header()?;
-        let most_derived = self.class_decoder().top(0)?.tid().to_owned();
+        // Kept as the shared Arc: it is only turned into a String for an unknown type.
+        let most_derived: Option<Arc<str>> = self.class_decoder().top(0)?.type_id.clone();
+        let unknown_id = || most_derived.as_deref().unwrap_or("").to_owned();
         let mut placeholder: Option<usize> = None;
         let object = loop {
             if let Some(object) = self.create_instance(hint) {
                 break object;
+            }
+            if !self.class_decoder().config.slice_values {
+                let pos = self.pos();
+                return Err(MarshalError::new(
+                    pos,
+                    format!(
+                        "no value factory found for `{}' and value slicing is disabled (Ice.SliceValues)",
+                        unknown_id()
+                    ),
+                ));
             }
             // Unknown type: the id is taken now, so that instances nested in the skipped
             // slices can refer back to this one; its object is put in place later.
@@ -384,7 +466,7 @@ impl<'a> InputStream<'a> {
                 let dec = self.class_decoder();
                 dec.instances.push(Entry {
                     cell: ValueRef::new(UnknownSlicedValue {
-                        unknown_type_id: most_derived.clone(),
+                        unknown_type_id: unknown_id(),
                         ..UnknownSlicedValue::default()
                     }),
                     ids: None,
@@ -396,7 +478,7 @@ impl<'a> InputStream<'a> {
             self.skip_slice()?;
             if self.class_decoder().top(0)?.flags & flags::IS_LAST_SLICE != 0 {
                 break Box::new(UnknownSlicedValue {
-                    unknown_type_id: most_derived,
+                    unknown_type_id: unknown_id(),
                     sliced_data: SlicedData::default(),
                 });
             }

@@ -311,6 +311,13 @@ impl PartialEq for ValueRef {
 
 impl Eq for ValueRef {}
 
+impl std::hash::Hash for ValueRef {
+    /// Identity, consistent with `PartialEq`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
+}
+
 /// A shared reference to an instance of class `T` or of a subclass of `T`.
 pub struct Value<T> {
     inner: ValueRef,
@@ -417,6 +424,13 @@ impl<T> PartialEq for Value<T> {
 }
 
 impl<T> Eq for Value<T> {}
+
+impl<T> std::hash::Hash for Value<T> {
+    /// Identity, consistent with `PartialEq`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.hash(state);
+    }
+}
 
 impl<T> AsRef<ValueRef> for Value<T> {
     fn as_ref(&self) -> &ValueRef {

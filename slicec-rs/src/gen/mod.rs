@@ -103,18 +103,26 @@ pub fn generate_skeleton(
     if body.is_empty() {
         return Vec::new();
     }
-    let mount = ctx.mount(main).unwrap_or_default();
-    let mount = mount.iter().map(|m| names::ident(m));
+    let tops = model
+        .top_level
+        .iter()
+        .filter(|m| model.modules[**m].any_from_main)
+        .map(|m| names::ident(&names::snake(&model.modules[*m].info.name)));
     let body = quote! {
-        #[allow(unused_imports)]
-        use crate::#(#mount)::*::*;
+        use crate::{#(#tops),*};
         #body
     };
     let source_name = file_name(sources, main);
     let stem = rust_file_name(&sources.file(main).path);
+    let text = print(&source_name, body).replacen(
+        "; do not edit.\n",
+        ": a servant skeleton to edit.\n// It expects the generated file mounted at the crate root \
+         (`ice_runtime::include_slice!(..)` in lib.rs or main.rs).\n",
+        1,
+    );
     vec![GeneratedFile {
         name: format!("{}I.rs", stem.trim_end_matches(".rs")),
-        contents: print(&source_name, body),
+        contents: text,
     }]
 }
 
@@ -324,6 +332,20 @@ impl<'a> Ctx<'a> {
                 quote!(#rt::#(#file::)* #(#down::)* #name)
             }
         }
+    }
+
+    /// A call to this file's `register_classes()` when the file defines classes.
+    pub fn register_call(&self) -> TokenStream {
+        if module::file_classes(self).is_empty() {
+            return TokenStream::new();
+        }
+        let ups = self
+            .current
+            .borrow()
+            .iter()
+            .map(|_| quote!(super))
+            .collect::<Vec<_>>();
+        quote!(#(#ups::)* register_classes();)
     }
 
     /// Whether the generator skips a definition of the main file because the runtime

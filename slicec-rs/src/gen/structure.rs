@@ -114,19 +114,14 @@ pub fn emit(ctx: &Ctx, id: StructId) -> TokenStream {
             }
         }
     });
+    let case = names::allow_case([s.info.name.as_str()]);
+    let opt = ctx.std("Option");
     let fixed = if ctx.model.is_fixed_size(Type::Struct(id)) {
         let n = Literal::usize_unsuffixed(ctx.model.min_wire_size(Type::Struct(id)));
-        quote!(const FIXED_SIZE: Option<usize> = Some(#n);)
+        quote!(const FIXED_SIZE: #opt<usize> = Some(#n);)
     } else {
         quote!()
     };
-    let case = names::allow_case([s.info.name.as_str()]);
-    let opt = ctx.std("Option");
-    let fixed = fixed.into_iter().map(|t| {
-        let t = t.to_string().replace("Option", &opt.to_string());
-        t.parse::<TokenStream>().unwrap_or_default()
-    });
-    let fixed: TokenStream = fixed.collect();
     let mut writes: Vec<TokenStream> = idents
         .iter()
         .map(|f| quote!(out.write(&self.#f);))

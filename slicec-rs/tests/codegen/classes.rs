@@ -179,3 +179,16 @@ pub mod graph {
         }
     }
 }
+/// Registers the classes of this Slice file with the runtime's value factories, so
+/// that an instance of a derived class arriving where a base class is expected is
+/// decoded as itself. The generated servants and proxies of this file call it; classes
+/// of included files are registered by their own file's `register_classes`.
+pub fn register_classes() {
+    static ONCE: ::std::sync::Once = ::std::sync::Once::new();
+    ONCE.call_once(|| {
+        ice_runtime::encoding::register_class::<graph::Node>();
+        ice_runtime::encoding::register_class::<graph::Shape>();
+        ice_runtime::encoding::register_class::<graph::Circle>();
+        ice_runtime::encoding::register_class::<graph::Sliced>();
+    });
+}
