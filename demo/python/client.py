@@ -81,6 +81,14 @@ def main(argv):
             return 2
 
         failures = 0
+        # The same Ice object as far as the built-in operations can tell.
+        for style in STYLES:
+            ids = (proxies[style].ice_id(), proxies[style].ice_ids())
+            if ids == ("::Demo::Model", ["::Demo::Model", "::Ice::Object"]):
+                print("OK   %-24s %-5s: %s %s" % ("type ids", style, ids[0], ids[1]))
+            else:
+                failures += 1
+                print("FAIL %-24s %-5s: %r" % ("type ids", style, ids))
         good, bad = cases()
         for name, data, factor in good + bad:
             sync = proxies["sync"]

@@ -55,7 +55,7 @@ impl Report {
 }
 
 /// Calls `proxy.interpolate(grid, factor)` `requests` times with at most `concurrency` calls
-/// outstanding; `progress` is called after each call. Call [`ModelPrx::ice_ping`] first if
+/// outstanding; `progress` is called after each call. Call `ice_ping` on the proxy first if
 /// connection setup should not count.
 pub async fn run_load(
     proxy: &ModelPrx,

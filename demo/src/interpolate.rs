@@ -30,7 +30,7 @@ pub fn interpolate(data: &[Vec<f32>], factor: f32) -> Result<Grid, RangeError> {
     let out_rows = scaled_len(rows, factor);
     let out_cols = scaled_len(cols, factor);
     if out_rows * out_cols > MAX_CELLS as f64 {
-        return Err(RangeError::new(format!(
+        return Err(range_error(format!(
             "factor {factor} would make a {out_rows}x{out_cols} grid, more than {MAX_CELLS} values"
         )));
     }
@@ -48,6 +48,7 @@ pub fn interpolate(data: &[Vec<f32>], factor: f32) -> Result<Grid, RangeError> {
     let mut out = Vec::with_capacity(out_rows);
     for i in 0..out_rows {
         let (y0, y1, ty) = sample(i, rows);
+        // In bounds: `sample` clamps to `len - 1`, and `check` made every row `cols` long.
         let (r0, r1) = (&data[y0], &data[y1]);
         let row = xs
             .iter()
@@ -62,6 +63,13 @@ pub fn interpolate(data: &[Vec<f32>], factor: f32) -> Result<Grid, RangeError> {
     Ok(out)
 }
 
+/// A `RangeError` saying `reason`.
+fn range_error(reason: impl Into<String>) -> RangeError {
+    RangeError {
+        reason: reason.into(),
+    }
+}
+
 /// The size of the resampled axis, `floor((len - 1) * factor) + 1`, as a float (it may be
 /// huge).
 fn scaled_len(len: usize, factor: f32) -> f64 {
@@ -72,26 +80,26 @@ fn scaled_len(len: usize, factor: f32) -> f64 {
 /// first and not empty, every value finite. Returns `(rows, columns)`.
 pub fn check(data: &[Vec<f32>], factor: f32) -> Result<(usize, usize), RangeError> {
     if !factor.is_finite() || factor <= 0.0 {
-        return Err(RangeError::new(format!(
+        return Err(range_error(format!(
             "factor must be finite and greater than 0, got {factor}"
         )));
     }
     let Some(first) = data.first() else {
-        return Err(RangeError::new("the grid has no rows"));
+        return Err(range_error("the grid has no rows"));
     };
     let cols = first.len();
     if cols == 0 {
-        return Err(RangeError::new("the grid has rows without values"));
+        return Err(range_error("the grid has rows without values"));
     }
     for (i, row) in data.iter().enumerate() {
         if row.len() != cols {
-            return Err(RangeError::new(format!(
+            return Err(range_error(format!(
                 "ragged grid: row {i} has {} values, row 0 has {cols}",
                 row.len()
             )));
         }
         if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-            return Err(RangeError::new(format!(
+            return Err(range_error(format!(
                 "the value at row {i}, column {j} is not finite"
             )));
         }
@@ -190,5 +198,29 @@ mod tests {
             "factor 1000000 would make a 2000001x2000001 grid, more than 1048576 values"
         );
         assert!(reason(&g, f32::MAX).contains("more than"));
+    }
+
+    #[test]
+    fn sizes_follow_the_formula_and_values_stay_within_the_input_range() {
+        for rows in 1..7 {
+            for cols in 1..7 {
+                let g: Grid = (0..rows)
+                    .map(|i| {
+                        (0..cols)
+                            .map(|j| ((i * 7 + j * 3) % 5) as f32 - 2.0)
+                            .collect()
+                    })
+                    .collect();
+                for factor in [0.1f32, 0.5, 0.75, 1.0, 1.3, 2.0, 3.5, 10.0] {
+                    let out = interpolate(&g, factor).unwrap();
+                    let want_rows = ((rows - 1) as f64 * f64::from(factor)).floor() as usize + 1;
+                    let want_cols = ((cols - 1) as f64 * f64::from(factor)).floor() as usize + 1;
+                    assert_eq!(out.len(), want_rows, "{rows}x{cols} by {factor}");
+                    assert!(out.iter().all(|r| r.len() == want_cols));
+                    assert_eq!(out[0][0], g[0][0], "the first sample is kept");
+                    assert!(out.iter().flatten().all(|v| (-2.0..=2.0).contains(v)));
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! A progress bar on standard error, redrawn in place (`\r`) after every completed call;
-//! silent when standard error is not a terminal, so logs and test output stay clean.
+//! A progress bar on standard error, redrawn in place (`\r`) after every completed call.
+//! When standard error is not a terminal it prints one line per phase instead, so logs stay
+//! readable.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,12 +29,17 @@ impl Progress {
         }
     }
 
-    /// Names the current phase and redraws.
+    /// Names the current phase and redraws (or prints the phase's name).
     pub fn set_label(&self, label: &str) {
         if let Ok(mut l) = self.label.lock() {
             label.clone_into(&mut l);
         }
-        self.draw();
+        if self.visible {
+            self.draw();
+        } else {
+            let done = self.done.load(Ordering::Relaxed).min(self.total);
+            eprintln!("[{done}/{}] {label}", self.total);
+        }
     }
 
     /// One more step done.

@@ -56,7 +56,7 @@ struct Job {
 /// stops the adapter from reading more requests: back-pressure, not unbounded memory).
 const QUEUE_CAPACITY: usize = 10_000;
 
-/// The seed's job queue: the servant pushes a [`Job`] with its [`Promise`] and returns at
+/// The seed's job queue: the servant pushes a job with its [`Promise`] and returns at
 /// once; `workers` threads take jobs, sleep `delay` (simulated slow work), compute, and
 /// complete the promise (`set_result`, or `set_exception` with the `RangeError`).
 ///
