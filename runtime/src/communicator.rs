@@ -162,9 +162,14 @@ where
     Communicator::initialize(args).map(|(c, _)| c)
 }
 
-/// Whether the calling thread is a thread of a tokio runtime (where blocking is forbidden).
+/// Whether blocking the calling thread could stall a tokio runtime: the thread is running a
+/// tokio task, or it is inside a current-thread runtime (whose only thread it would block).
+/// Threads that merely entered a multi-thread runtime's context (such as dispatch threads)
+/// and plain threads may block.
 pub fn on_runtime_thread() -> bool {
-    Handle::try_current().is_ok()
+    tokio::task::try_id().is_some()
+        || Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 impl Communicator {
@@ -226,15 +231,18 @@ impl Communicator {
         &self.inner.defaults
     }
 
-    /// Runs `future` to completion from a thread outside the runtime. Refuses (with
-    /// [`Error::WouldBlock`]) on a runtime thread, where blocking could deadlock the runtime.
+    /// Runs `future` to completion, blocking the calling thread. Refuses (with
+    /// [`Error::WouldBlock`]) where blocking could stall the runtime (see [`on_runtime_thread`]).
     pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
         if on_runtime_thread() {
             return Err(Error::WouldBlock(
                 "this is a tokio runtime thread: await the call instead of blocking".into(),
             ));
         }
-        Ok(self.inner.handle.block_on(future))
+        // The runtime's own threads drive the I/O; this thread only waits (with the runtime
+        // entered, so that futures can register timers and sockets).
+        let _context = self.inner.handle.enter();
+        Ok(futures::executor::block_on(future))
     }
 
     /// Parses a stringified proxy (`Ice.Default.*` fill in what it omits). The null proxy
@@ -386,9 +394,7 @@ impl Communicator {
             return;
         }
         let me = self.clone();
-        self.inner
-            .handle
-            .block_on(async move { me.destroy_async().await });
+        let _ = self.block_on(async move { me.destroy_async().await });
         if let Some(rt) = self.inner.own_runtime.lock().take() {
             rt.shutdown_timeout(Duration::from_secs(1));
         }

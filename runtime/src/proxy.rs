@@ -217,6 +217,15 @@ impl std::fmt::Display for ObjectPrx {
     }
 }
 
+impl Eq for ObjectPrx {}
+
+impl std::hash::Hash for ObjectPrx {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal proxies have equal data; the other fields only refine equality.
+        self.inner.data.hash(state);
+    }
+}
+
 impl PartialEq for ObjectPrx {
     fn eq(&self, other: &Self) -> bool {
         self.inner.data == other.inner.data
@@ -246,11 +255,9 @@ impl TypedProxy for ObjectPrx {
     }
 }
 
+/// Batch datagram proxies are refused like datagram ones (no udp transport).
 fn is_batch(mode: InvocationMode) -> bool {
-    matches!(
-        mode,
-        InvocationMode::BatchOneway | InvocationMode::BatchDatagram
-    )
+    mode == InvocationMode::BatchOneway
 }
 
 /// Whether Ice retries after `error` (ICE-PROTOCOL.md 9.2 and Ice's retry rules).
@@ -626,12 +633,23 @@ impl ObjectPrx {
                 let me = me.clone();
                 self.spawn(async move { me.send_batch(message).await })
             });
-            return futures::future::Either::Left(async move {
+            return futures::future::Either::Left(futures::future::Either::Left(async move {
                 if let Some(task) = task {
                     task.await?;
                 }
                 Ok(empty)
-            });
+            }));
+        }
+        if matches!(
+            data.mode,
+            InvocationMode::Datagram | InvocationMode::BatchDatagram
+        ) {
+            let e = Error::NoEndpoint(format!(
+                "proxy `{data}' is a datagram proxy: udp is not supported"
+            ));
+            return futures::future::Either::Left(futures::future::Either::Right(
+                async move { Err(e) },
+            ));
         }
         let twoway = data.mode == InvocationMode::Twoway;
         let message = protocol::encode_request(0, &fields);
@@ -698,6 +716,28 @@ impl ObjectPrx {
                 Ok(c) => c.invoke(msg, twoway, compress).await,
                 Err(error) => Err(InvokeFailure { error, sent: false }),
             };
+            // Ice retries an indirect proxy whose object does not exist: the locator's answer
+            // may be stale (the cache entry of a well-known object is dropped first).
+            let stale = matches!(
+                &result,
+                Ok(Some(protocol::ReplyMessage {
+                    body: protocol::ReplyBody::NotExist {
+                        status: ReplyStatus::ObjectNotExist,
+                        ..
+                    },
+                    ..
+                }))
+            ) && self.inner.data.endpoints.is_empty()
+                && self.inner.fixed.is_none();
+            if stale && !last {
+                if self.inner.data.adapter_id.is_empty() {
+                    self.inner
+                        .communicator
+                        .forget_endpoints(&LocatorKey::Object(self.inner.data.identity.clone()));
+                }
+                attempt += 1;
+                continue;
+            }
             match result {
                 Ok(reply) => return Ok(reply),
                 Err(f) => {

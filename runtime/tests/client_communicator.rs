@@ -92,3 +92,24 @@ fn bad_properties_are_reported() {
     let e = Communicator::initialize(["--Ice.Config=/nonexistent/file.cfg"]).unwrap_err();
     assert!(e.to_string().contains("/nonexistent/file.cfg"), "{e}");
 }
+
+#[test]
+fn unsupported_proxies_fail_clearly() {
+    let comm = communicator::initialize(Vec::<String>::new()).unwrap();
+    use ice_runtime::proxy::Wait;
+    for s in [
+        "x -d:udp -h 127.0.0.1 -p 10000",
+        "x -D:udp -h 127.0.0.1 -p 10000",
+        "x -s:ssl -h 127.0.0.1 -p 10000",
+        "x:ws -h 127.0.0.1 -p 10000",
+        "x @ SomeAdapter",
+    ] {
+        let prx = comm.string_to_proxy(s).unwrap();
+        let e = prx
+            .invoke("op", ice_runtime::OperationMode::Normal, &[], None)
+            .wait()
+            .unwrap_err();
+        assert!(matches!(e, Error::NoEndpoint(_)), "{s}: {e:?}");
+    }
+    comm.destroy();
+}

@@ -393,8 +393,23 @@ fn blocking_on_a_runtime_thread_is_refused() {
     rt.block_on(async move {
         let (comm, _) = Communicator::initialize(Vec::<String>::new()).unwrap();
         let prx = comm.string_to_proxy(&proxy).unwrap();
-        assert!(matches!(prx.ice_ping().wait(), Err(Error::WouldBlock(_))));
+        // Inside a task: refused.
+        let p = prx.clone();
+        let r = tokio::spawn(async move { p.ice_ping().wait() })
+            .await
+            .unwrap();
+        assert!(matches!(r, Err(Error::WouldBlock(_))), "{r:?}");
         prx.ice_ping().await.unwrap();
+        // A thread that only entered the runtime's context (as dispatch threads do) may block.
+        let p = prx.clone();
+        let handle = tokio::runtime::Handle::current();
+        let r = std::thread::spawn(move || {
+            let _context = handle.enter();
+            p.ice_ping().wait()
+        })
+        .join()
+        .unwrap();
+        assert!(r.is_ok(), "{r:?}");
         comm.destroy_async().await;
     });
 }
@@ -460,11 +475,28 @@ fn indirect_and_well_known_proxies_are_resolved_by_an_ice_locator() {
             "LOCATE adapter Interop",
             "LOCATE object service",
             "LOCATE object indirect",
+            "LOCATE adapter Interop",
+            // ObjectNotExist through a well-known proxy: the answer is forgotten and the
+            // call retried once (Ice.RetryIntervals=0), as Ice does.
+            "LOCATE object indirect",
             "LOCATE adapter Interop"
         ],
         "{}",
         peer.output().text()
     );
+    // A stale answer (the object is not where the locator said): Ice forgets it and asks again.
+    comm.string_to_proxy("moving")
+        .unwrap()
+        .ice_ping()
+        .wait()
+        .unwrap();
+    let moves = peer
+        .output()
+        .lines()
+        .iter()
+        .filter(|l| *l == "LOCATE object moving")
+        .count();
+    assert_eq!(moves, 2);
     // Unknown adapters and objects are not registered.
     let e = comm
         .string_to_proxy("service @ Nowhere")
