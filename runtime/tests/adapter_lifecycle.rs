@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 /// blocking call would deadlock, `tag()` returning the servant's tag.
 struct Sleeper {
     tag: &'static str,
+    log: Mutex<Vec<i32>>,
     running: AtomicUsize,
     max_running: AtomicUsize,
 }
@@ -32,6 +33,7 @@ impl Sleeper {
     fn new(tag: &'static str) -> Arc<Sleeper> {
         Arc::new(Sleeper {
             tag,
+            log: Mutex::new(Vec::new()),
             running: AtomicUsize::new(0),
             max_running: AtomicUsize::new(0),
         })
@@ -80,6 +82,15 @@ impl Servant for SleeperServant {
                     Dispatch::<bool, Error>::ok(current.adapter.blocking_call_would_deadlock())
                 },
                 |out, v| out.write_bool(v),
+            ),
+            "record" => request.dispatch(
+                OperationMode::Normal,
+                |i| i.read_i32(),
+                |n, _| {
+                    s.log.lock().unwrap().push(n);
+                    Dispatch::<(), Error>::ok(())
+                },
+                |_, ()| {},
             ),
             "tag" => request.dispatch(
                 OperationMode::Normal,
@@ -225,6 +236,7 @@ fn lookup_follows_ice_order_and_statuses() {
 struct Locator {
     finished: Mutex<Vec<String>>,
     fail: AtomicBool,
+    deactivated: Mutex<Vec<String>>,
 }
 
 impl ServantLocator for Locator {
@@ -249,6 +261,10 @@ impl ServantLocator for Locator {
             .unwrap()
             .push(format!("{}:{cookie}", current.operation));
     }
+
+    fn deactivate(&self, category: &str) {
+        self.deactivated.lock().unwrap().push(category.to_owned());
+    }
 }
 
 #[test]
@@ -258,6 +274,7 @@ fn servant_locators_locate_and_finish() {
     let locator = Arc::new(Locator {
         finished: Mutex::new(Vec::new()),
         fail: AtomicBool::new(false),
+        deactivated: Mutex::new(Vec::new()),
     });
     a.add_servant_locator(locator.clone(), "loc").unwrap();
     a.activate().unwrap();
@@ -288,6 +305,7 @@ fn servant_locators_locate_and_finish() {
     assert_eq!(status(&reply(a, "other/x", "", "tag")), 2);
     assert!(a.find_servant_locator("loc").is_some());
     a.destroy();
+    assert_eq!(*locator.deactivated.lock().unwrap(), vec!["loc".to_owned()]);
 }
 
 struct Flag(AtomicBool);
@@ -502,5 +520,23 @@ fn mode_mismatch_and_bad_parameters_answer_marshal_errors() {
         responder,
     );
     assert_eq!(wait(&rx), None);
+    a.destroy();
+}
+
+#[test]
+fn requests_of_a_connection_are_dispatched_in_arrival_order() {
+    let f = fixture(pool(1, 1));
+    let a = &f.adapter;
+    let s = Sleeper::new("s");
+    a.add(SleeperServant(s.clone()), Identity::new("s"))
+        .unwrap();
+    let rxs: Vec<_> = (1..=500)
+        .map(|i: i32| send(a, 0, "s", "", "record", i.to_le_bytes().to_vec()))
+        .collect();
+    a.activate().unwrap();
+    for rx in &rxs {
+        assert_eq!(wait(rx), None, "oneway: no reply");
+    }
+    assert_eq!(*s.log.lock().unwrap(), (1..=500).collect::<Vec<i32>>());
     a.destroy();
 }

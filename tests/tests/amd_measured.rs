@@ -65,9 +65,15 @@ fn server() -> RustServer {
         .unwrap();
     backend.activate().unwrap();
     let chain = ChainTarget {
-        communicator: server.communicator.clone(),
-        port: backend_port,
-        identity: Identity::new("backend"),
+        backend: server
+            .communicator
+            .string_to_proxy(&format!("backend:tcp -h 127.0.0.1 -p {backend_port}"))
+            .unwrap(),
+        own: server
+            .communicator
+            .string_to_proxy(&server.proxy("server"))
+            .unwrap(),
+        own_port: server.port(),
     };
     server
         .adapter
@@ -110,6 +116,24 @@ fn a_dropped_promise_answers_unknown_exception_promptly() {
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert!(
         texts[0].contains("operation `dropPromise' on `server'") && texts[0].contains("dropped"),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn blocking_calls_from_a_dispatch_thread() {
+    let front = server();
+    // To another adapter: fine, even with one dispatch thread.
+    let (_, errors, texts) = measure(&front, "nestedBlocking", 1);
+    assert_eq!(errors, 0, "{texts:?}");
+    // To its own adapter with its only thread busy: refused with a clear error.
+    let (t, errors, texts) = measure(&front, "selfCall", 1);
+    assert_eq!(errors, 1);
+    assert!(t < 1.0);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("would deadlock") && t.contains("Server")),
         "{texts:?}"
     );
 }

@@ -161,7 +161,7 @@ impl ObjectAdapter {
         communicator: Option<crate::communicator::Communicator>,
     ) -> Result<ObjectAdapter> {
         let shared = Arc::new(AdapterShared {
-            pool: Pool::new(&name, config.thread_pool.clone(), runtime.clone()),
+            pool: Pool::new(&name, config.thread_pool.clone()),
             name,
             servants: RwLock::new(ServantMaps::default()),
             runtime,
@@ -218,6 +218,18 @@ impl ObjectAdapter {
             s.push_str(&e.to_string());
         }
         s
+    }
+
+    /// A proxy for `identity` on this adapter's endpoints (Ice's `createProxy`); needs an
+    /// adapter created by a communicator.
+    pub fn create_proxy(&self, identity: &Identity) -> Result<crate::proxy::ObjectPrx> {
+        let communicator = self.shared.communicator.as_ref().ok_or_else(|| {
+            Error::Other(format!(
+                "object adapter `{}' has no communicator to create proxies with",
+                self.shared.name
+            ))
+        })?;
+        communicator.string_to_proxy(&self.proxy_string(identity))
     }
 
     /// The runtime on which pending dispatches run.
@@ -528,6 +540,40 @@ impl ObjectAdapter {
 /// The name of the adapter whose dispatch thread the caller runs on, if any.
 pub fn current_dispatch_thread_adapter() -> Option<String> {
     crate::dispatch::pool::current_pool_name()
+}
+
+/// For blocking invocation forms, before they block: refuses (with [`Error::WouldBlock`])
+/// a call to `host:port` made from a dispatch thread of an adapter that listens there when
+/// every dispatch thread of that adapter is busy and the pool cannot grow. The request
+/// would wait for a thread that waits for its reply: a certain deadlock (as in Ice with a
+/// pool of size 1). Answer such operations with `Dispatch::Pending` instead.
+///
+/// Not detected: cycles through other servers or other adapters (A calls B which calls A).
+pub fn check_blocking_invocation(host: &str, port: u16) -> Result<()> {
+    let Some(shared) = crate::dispatch::pool::current_adapter() else {
+        return Ok(());
+    };
+    let adapter = ObjectAdapter { shared };
+    if !adapter.blocking_call_would_deadlock() {
+        return Ok(());
+    }
+    let local = |h: &str| matches!(h, "" | "*" | "0.0.0.0" | "127.0.0.1" | "localhost" | "::1");
+    let ours = adapter
+        .endpoints()
+        .iter()
+        .any(|e| e.port == port && (e.host == host || (local(&e.host) && local(host))));
+    if ours {
+        return Err(Error::WouldBlock(format!(
+            "a blocking call from a dispatch thread of object adapter `{}' to its own \
+             endpoint {host}:{port} would deadlock: all {} of its dispatch threads are busy \
+             (this one included); return Dispatch::pending(...) with the call's future \
+             instead, or raise {}.ThreadPool.SizeMax",
+            adapter.name(),
+            adapter.shared.pool.size_max(),
+            adapter.name()
+        )));
+    }
+    Ok(())
 }
 
 fn check_identity(identity: &Identity) -> Result<()> {

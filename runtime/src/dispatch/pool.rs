@@ -89,9 +89,6 @@ pub(crate) struct Pool {
 
 struct PoolShared {
     name: String,
-    /// The I/O runtime, entered by every thread so servant code can create timers and
-    /// spawn tasks (`tokio::time::sleep`, `tokio::spawn`) for the futures it returns.
-    runtime: tokio::runtime::Handle,
     config: ThreadPoolConfig,
     state: Mutex<PoolState>,
     work: Condvar,
@@ -116,19 +113,16 @@ struct PoolState {
 thread_local! {
     /// The pool whose thread this is (for deadlock detection).
     static THIS_POOL: RefCell<Option<Weak<PoolShared>>> = const { RefCell::new(None) };
+    /// The adapter whose dispatch thread this is.
+    static THIS_ADAPTER: RefCell<Option<Runner>> = const { RefCell::new(None) };
 }
 
 impl Pool {
     /// A pool named after its adapter; threads start with [`Pool::start`].
-    pub(crate) fn new(
-        name: &str,
-        config: ThreadPoolConfig,
-        runtime: tokio::runtime::Handle,
-    ) -> Pool {
+    pub(crate) fn new(name: &str, config: ThreadPoolConfig) -> Pool {
         Pool {
             shared: Arc::new(PoolShared {
                 name: name.to_owned(),
-                runtime,
                 config,
                 state: Mutex::new(PoolState {
                     held: true,
@@ -137,6 +131,11 @@ impl Pool {
                 work: Condvar::new(),
             }),
         }
+    }
+
+    /// Most threads the pool may run.
+    pub(crate) fn size_max(&self) -> usize {
+        self.shared.config.size_max
     }
 
     /// Starts the initial threads.
@@ -190,7 +189,7 @@ impl Pool {
     }
 
     /// Stops the threads once the queue is empty and joins them (unless called from one of
-    /// them). Queued jobs are still dispatched first.
+    /// them, or from an I/O runtime thread). Queued jobs are still dispatched first.
     pub(crate) fn shutdown(&self) {
         let (handles, wakers) = {
             let mut st = self.shared.state.lock();
@@ -203,6 +202,10 @@ impl Pool {
             )
         };
         wakers.into_iter().for_each(Waker::wake);
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Never block an I/O thread: the threads finish the queue and exit by themselves.
+            return;
+        }
         let me = std::thread::current().id();
         for h in handles {
             if h.thread().id() != me {
@@ -228,10 +231,17 @@ impl Pool {
 }
 
 /// Whether the calling thread is a dispatch thread of an object adapter. Dispatch threads
-/// are in the I/O runtime's context (so servant code can create timers) but are not runtime
-/// worker threads: blocking on a future there is allowed.
+/// are not in the I/O runtime's context: servant code may block there (a synchronous
+/// servant calling another server), and creates timers or tasks for its pending result
+/// inside the returned future (an `async` block), or enters
+/// [`crate::adapter::ObjectAdapter::runtime_handle`] first.
 pub fn is_dispatch_thread() -> bool {
     THIS_POOL.with(|p| p.borrow().is_some())
+}
+
+/// The adapter whose dispatch thread the caller is.
+pub(crate) fn current_adapter() -> Option<Arc<crate::adapter::AdapterShared>> {
+    THIS_ADAPTER.with(|a| a.borrow().as_ref().and_then(Weak::upgrade))
 }
 
 /// Whether the calling thread is a dispatch thread, and the name of its pool.
@@ -258,8 +268,7 @@ fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) ->
 
 fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
     THIS_POOL.with(|p| *p.borrow_mut() = Some(Arc::downgrade(&pool)));
-    let runtime = pool.runtime.clone();
-    let _entered = runtime.enter();
+    THIS_ADAPTER.with(|a| *a.borrow_mut() = Some(runner.clone()));
     loop {
         let (job, wakers) = {
             let mut st = pool.state.lock();
