@@ -80,6 +80,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .include_dir(manifest.join("slice"))
         .compile(&[manifest.join("slice/Demo.ice")])?;
 
+    // The Slice file of the generated-code interop test (tests/tests/interop_codegen_*.rs).
+    Builder::new().compile(&[manifest.join("../tests/interop_codegen.ice")])?;
+
     let mut mods = String::new();
 
     // Ice's own distribution.

@@ -470,7 +470,13 @@ fn dispatch_arm(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> TokenStream {
     let in_classes = uses_classes(ctx, &in_types);
     let needs_comm = in_classes || in_types.iter().any(|(t, _)| types::has_proxy(ctx, *t));
     let pending = in_classes.then(|| quote!(input.read_pending_values()?;));
+    let register = if in_classes {
+        ctx.register_call()
+    } else {
+        quote!()
+    };
     let body = quote! {
+        #register
         #reads
         #pending
         Ok((#(#vars,)*))
@@ -707,6 +713,11 @@ fn proxy_method(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> TokenStream {
     let reads = read_values(ctx, &wire_items, &input);
     let out_classes = uses_classes(ctx, &res);
     let pending = out_classes.then(|| quote!(input.read_pending_values()?;));
+    let register = if out_classes {
+        ctx.register_call()
+    } else {
+        quote!()
+    };
     let rexpr = match rvars.as_slice() {
         [] => quote!(()),
         [one] => quote!(#one),
@@ -739,6 +750,7 @@ fn proxy_method(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> TokenStream {
                 #check
                 let ice_reply = ice_call.await?;
                 #rt::slice::decode_reply(ice_reply, |#decode_input| {
+                    #register
                     #reads
                     #pending
                     Ok(#rexpr)

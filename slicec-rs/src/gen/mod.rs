@@ -326,6 +326,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A call to this file's `register_classes()` when the file defines classes.
+    pub fn register_call(&self) -> TokenStream {
+        if module::file_classes(self).is_empty() {
+            return TokenStream::new();
+        }
+        let ups = self
+            .current
+            .borrow()
+            .iter()
+            .map(|_| quote!(super))
+            .collect::<Vec<_>>();
+        quote!(#(#ups::)* register_classes();)
+    }
+
     /// Whether the generator skips a definition of the main file because the runtime
     /// provides it natively (only when generating into the runtime).
     pub fn provided_by_runtime(&self, info: &Info) -> bool {

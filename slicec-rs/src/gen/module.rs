@@ -14,7 +14,51 @@ pub fn file(ctx: &Ctx) -> TokenStream {
     for &m in &ctx.model.top_level {
         out.extend(module(ctx, m));
     }
+    out.extend(register_classes(ctx));
     out
+}
+
+/// The classes generated into this file.
+pub fn file_classes(ctx: &Ctx) -> Vec<slice_parser::model::ClassId> {
+    ctx.model
+        .classes
+        .iter()
+        .filter(|(_, c)| {
+            c.defined && !c.local && ctx.in_this_file(&c.info) && !ctx.provided_by_runtime(&c.info)
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// `register_classes()` at the file's root: registers the file's classes with the runtime's
+/// value factories once (generated servants and proxies call it before decoding classes).
+fn register_classes(ctx: &Ctx) -> TokenStream {
+    let classes = file_classes(ctx);
+    if classes.is_empty() {
+        return TokenStream::new();
+    }
+    let rt = ctx.rt();
+    let paths = ctx.within(Vec::new(), || {
+        classes
+            .iter()
+            .map(|c| {
+                let i = &ctx.model.classes[*c].info;
+                ctx.path(i, &i.name)
+            })
+            .collect::<Vec<_>>()
+    });
+    quote! {
+        /// Registers the classes of this Slice file with the runtime's value factories, so
+        /// that an instance of a derived class arriving where a base class is expected is
+        /// decoded as itself. The generated servants and proxies of this file call it; classes
+        /// of included files are registered by their own file's `register_classes`.
+        pub fn register_classes() {
+            static ONCE: ::std::sync::Once = ::std::sync::Once::new();
+            ONCE.call_once(|| {
+                #(#rt::encoding::register_class::<#paths>();)*
+            });
+        }
+    }
 }
 
 fn module(ctx: &Ctx, id: ModuleId) -> TokenStream {

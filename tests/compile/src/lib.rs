@@ -7,4 +7,9 @@ pub mod demo_ice {
     ice_runtime::include_slice!("Demo");
 }
 
+/// `tests/tests/interop_codegen.ice`, for the round trips with real Ice.
+pub mod interop_codegen {
+    ice_runtime::include_slice!("interop_codegen");
+}
+
 include!(concat!(env!("OUT_DIR"), "/mods.rs"));

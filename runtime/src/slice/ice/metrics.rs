@@ -917,6 +917,7 @@ pub mod ice_mx {
                 crate::slice::decode_reply(
                     ice_reply,
                     |input| {
+                        super::register_classes();
                         let r1: i64 = input.read()?;
                         let r0: MetricsView = input.read()?;
                         input.read_pending_values()?;
@@ -1491,4 +1492,21 @@ pub mod ice_mx {
         }
         crate::ice_upcast_derived!(base);
     }
+}
+/// Registers the classes of this Slice file with the runtime's value factories, so
+/// that an instance of a derived class arriving where a base class is expected is
+/// decoded as itself. The generated servants and proxies of this file call it; classes
+/// of included files are registered by their own file's `register_classes`.
+pub fn register_classes() {
+    static ONCE: ::std::sync::Once = ::std::sync::Once::new();
+    ONCE.call_once(|| {
+        crate::encoding::register_class::<ice_mx::Metrics>();
+        crate::encoding::register_class::<ice_mx::ThreadMetrics>();
+        crate::encoding::register_class::<ice_mx::DispatchMetrics>();
+        crate::encoding::register_class::<ice_mx::ChildInvocationMetrics>();
+        crate::encoding::register_class::<ice_mx::CollocatedMetrics>();
+        crate::encoding::register_class::<ice_mx::RemoteMetrics>();
+        crate::encoding::register_class::<ice_mx::InvocationMetrics>();
+        crate::encoding::register_class::<ice_mx::ConnectionMetrics>();
+    });
 }
