@@ -30,7 +30,7 @@ pub fn interpolate(data: &[Vec<f32>], factor: f32) -> Result<Grid, RangeError> {
     let out_rows = scaled_len(rows, factor);
     let out_cols = scaled_len(cols, factor);
     if out_rows * out_cols > MAX_CELLS as f64 {
-        return Err(RangeError::new(format!(
+        return Err(range_error(format!(
             "factor {factor} would make a {out_rows}x{out_cols} grid, more than {MAX_CELLS} values"
         )));
     }
@@ -62,6 +62,13 @@ pub fn interpolate(data: &[Vec<f32>], factor: f32) -> Result<Grid, RangeError> {
     Ok(out)
 }
 
+/// A `RangeError` saying `reason`.
+fn range_error(reason: impl Into<String>) -> RangeError {
+    RangeError {
+        reason: reason.into(),
+    }
+}
+
 /// The size of the resampled axis, `floor((len - 1) * factor) + 1`, as a float (it may be
 /// huge).
 fn scaled_len(len: usize, factor: f32) -> f64 {
@@ -72,26 +79,26 @@ fn scaled_len(len: usize, factor: f32) -> f64 {
 /// first and not empty, every value finite. Returns `(rows, columns)`.
 pub fn check(data: &[Vec<f32>], factor: f32) -> Result<(usize, usize), RangeError> {
     if !factor.is_finite() || factor <= 0.0 {
-        return Err(RangeError::new(format!(
+        return Err(range_error(format!(
             "factor must be finite and greater than 0, got {factor}"
         )));
     }
     let Some(first) = data.first() else {
-        return Err(RangeError::new("the grid has no rows"));
+        return Err(range_error("the grid has no rows"));
     };
     let cols = first.len();
     if cols == 0 {
-        return Err(RangeError::new("the grid has rows without values"));
+        return Err(range_error("the grid has rows without values"));
     }
     for (i, row) in data.iter().enumerate() {
         if row.len() != cols {
-            return Err(RangeError::new(format!(
+            return Err(range_error(format!(
                 "ragged grid: row {i} has {} values, row 0 has {cols}",
                 row.len()
             )));
         }
         if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-            return Err(RangeError::new(format!(
+            return Err(range_error(format!(
                 "the value at row {i}, column {j} is not finite"
             )));
         }

@@ -126,8 +126,8 @@ async fn check_answer(proxy: &ModelPrx, style: Style, grid: &[Vec<f32>]) -> Stri
 
 fn print_table(rows: &[Row]) {
     println!(
-        "{:<7} {:>10} {:>12} {:>10} {:>10}  {:<8} {}",
-        "style", "wall", "requests/s", "p50", "p99", "answer", "expected wall"
+        "{:<7} {:>10} {:>12} {:>10} {:>10}  {:<8} expected wall",
+        "style", "wall", "requests/s", "p50", "p99", "answer"
     );
     for r in rows {
         let expected = match r.style {
