@@ -534,6 +534,11 @@ impl ObjectAdapter {
         self.shared.pool.shutdown();
     }
 
+    /// Dispatch threads running now (between `Size` and `SizeMax`).
+    pub fn dispatch_thread_count(&self) -> usize {
+        self.shared.pool.thread_count()
+    }
+
     /// Requests received and not yet answered (queued, on a thread, or pending).
     pub fn dispatch_count(&self) -> usize {
         self.shared.in_flight.get()
