@@ -16,7 +16,7 @@ use crate::encoding::{
 use crate::error::{Error, Result};
 use crate::identity::{Context, Identity, OperationMode, ReplyStatus};
 use crate::incoming::HEADER_SIZE;
-use crate::protocol::{self, MessageType, RequestFields};
+use crate::protocol::{self, MessageType};
 use parking_lot::Mutex;
 use std::future::Future;
 use std::sync::Arc;
@@ -134,6 +134,38 @@ where
             .into());
         }
         futures::executor::block_on(self)
+    }
+}
+
+/// A request being built by [`ObjectPrx::start_request`]: write the parameters into
+/// [`OutgoingRequest::params`], then [`OutgoingRequest::invoke`].
+pub struct OutgoingRequest {
+    proxy: ObjectPrx,
+    out: OutputStream,
+    mode: OperationMode,
+}
+
+impl std::fmt::Debug for OutgoingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingRequest")
+            .field("proxy", &self.proxy)
+            .field("bytes", &self.out.len())
+            .finish()
+    }
+}
+
+impl OutgoingRequest {
+    /// The stream to write the parameters into (inside the parameter encapsulation, in the
+    /// proxy's encoding).
+    pub fn params(&mut self) -> &mut OutputStream {
+        &mut self.out
+    }
+
+    /// Closes the parameters and sends the request; see [`ObjectPrx::invoke`].
+    pub fn invoke(mut self) -> impl Future<Output = Result<Reply>> + Send + 'static {
+        self.out.end_encapsulation();
+        protocol::finish_message(&mut self.out);
+        self.proxy.send(self.out.into_vec(), self.mode)
     }
 }
 
@@ -574,8 +606,10 @@ impl ObjectPrx {
                 Ok(p) if p > 0 => p,
                 _ => continue,
             };
-            let timeout = (t.timeout > 0).then(|| Duration::from_millis(t.timeout as u64));
-            match communicator.connection_to(host, port, timeout).await {
+            match communicator
+                .connection_for_endpoint(host, port, t.timeout)
+                .await
+            {
                 Ok(c) => return Ok(c),
                 Err(err) => last = Some(err),
             }
@@ -591,11 +625,40 @@ impl ObjectPrx {
         }))
     }
 
+    /// Starts a request for `operation`: the header, identity, facet, operation, mode and
+    /// context are written, and the parameter encapsulation is open (in the proxy's encoding)
+    /// for the caller to write the parameters into [`OutgoingRequest::params`]. `context`
+    /// replaces the proxy's context for this call when given. This is what generated typed
+    /// proxies use: the parameters are encoded in place, in the final message buffer.
+    pub fn start_request(
+        &self,
+        operation: &str,
+        mode: OperationMode,
+        context: Option<&Context>,
+    ) -> OutgoingRequest {
+        let data = &self.inner.data;
+        let mut out = OutputStream::with_capacity(128);
+        protocol::write_header(&mut out, MessageType::Request);
+        out.write_i32(0);
+        protocol::write_request_prefix(
+            &mut out,
+            &data.identity,
+            &data.facet,
+            operation,
+            mode,
+            context.unwrap_or(&self.inner.context),
+        );
+        out.start_encapsulation(data.encoding);
+        OutgoingRequest {
+            proxy: self.clone(),
+            out,
+            mode,
+        }
+    }
+
     /// Invokes `operation` with the encoded parameters `params` (the body of the parameter
-    /// encapsulation, in [`ObjectPrx::ice_get_encoding_version`]'s encoding). `context`
-    /// replaces the proxy's context for this call when given. Marshals at once; the
-    /// returned future resolves to the reply (twoway), or to an empty `Ok` reply once a oneway
-    /// request is queued or a batch request is queued in the batch.
+    /// encapsulation, in [`ObjectPrx::ice_get_encoding_version`]'s encoding); see
+    /// [`ObjectPrx::start_request`] for the in-place form.
     pub fn invoke(
         &self,
         operation: &str,
@@ -603,16 +666,20 @@ impl ObjectPrx {
         params: &[u8],
         context: Option<&Context>,
     ) -> impl Future<Output = Result<Reply>> + Send + 'static {
+        let mut request = self.start_request(operation, mode, context);
+        request.params().write_blob(params);
+        request.invoke()
+    }
+
+    /// Sends a complete request message (request id 0, patched per attempt) according to the
+    /// proxy's mode. The returned future resolves to the reply (twoway), or to an empty `Ok`
+    /// reply once a oneway request is queued or a batch request is queued in the batch.
+    fn send(
+        &self,
+        message: Vec<u8>,
+        mode: OperationMode,
+    ) -> impl Future<Output = Result<Reply>> + Send + 'static {
         let data = &self.inner.data;
-        let fields = RequestFields {
-            identity: &data.identity,
-            facet: &data.facet,
-            operation,
-            mode,
-            context: context.unwrap_or(&self.inner.context),
-            encoding: data.encoding,
-            params,
-        };
         let me = self.clone();
         let empty = Reply {
             status: ReplyStatus::Ok,
@@ -621,14 +688,14 @@ impl ObjectPrx {
             communicator: self.inner.communicator.clone(),
         };
         if let Some(batch) = &self.inner.batch {
-            let mut body = OutputStream::with_capacity(64 + params.len());
-            protocol::write_request_fields(&mut body, &fields);
+            // A batched request is the message without its header and request id.
+            let body = message.get(HEADER_SIZE + 4..).unwrap_or_default();
             let auto = self
                 .inner
                 .communicator
                 .client_defaults()
                 .batch_auto_flush_size;
-            let flush = batch.push(body.as_slice(), auto);
+            let flush = batch.push(body, auto);
             let task = flush.map(|message| {
                 let me = me.clone();
                 self.spawn(async move { me.send_batch(message).await })
@@ -652,7 +719,6 @@ impl ObjectPrx {
             ));
         }
         let twoway = data.mode == InvocationMode::Twoway;
-        let message = protocol::encode_request(0, &fields);
         let idempotent = mode != OperationMode::Normal;
         let timeout = self.inner.invocation_timeout;
         let task = self.spawn(async move {

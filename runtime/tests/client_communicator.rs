@@ -113,3 +113,22 @@ fn unsupported_proxies_fail_clearly() {
     }
     comm.destroy();
 }
+
+#[test]
+fn the_last_handle_may_be_dropped_anywhere() {
+    // A call still running when every user handle is gone: the communicator (and its
+    // runtime) is dropped by the invocation task itself, on a runtime thread.
+    let comm = communicator::initialize(Vec::<String>::new()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let prx = comm
+        .string_to_proxy(&format!("x:tcp -h 127.0.0.1 -p {port} -t 300"))
+        .unwrap();
+    let call = prx.ice_ping();
+    drop(prx);
+    drop(comm);
+    drop(call);
+    // The connect attempt times out (the listener never validates) and the task ends.
+    std::thread::sleep(Duration::from_millis(900));
+    drop(listener);
+}

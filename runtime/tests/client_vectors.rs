@@ -108,15 +108,10 @@ async fn twoway_with_context() {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    let reply = prx
-        .invoke(
-            "echoString",
-            OperationMode::Normal,
-            &string("hi"),
-            Some(&ctx),
-        )
-        .await
-        .unwrap();
+    // The in-place form generated proxies use: parameters written into the message.
+    let mut request = prx.start_request("echoString", OperationMode::Normal, Some(&ctx));
+    request.params().write_string("hi");
+    let reply = request.invoke().await.unwrap();
     assert_eq!(reply.input().read_string().unwrap(), "hi");
     comm.destroy_async().await;
     server.await.unwrap();

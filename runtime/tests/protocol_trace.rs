@@ -53,26 +53,28 @@ impl RequestHandler for Echo {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn traces_follow_the_properties() {
-    let recorder = Recorder::default();
-    tracing::subscriber::set_global_default(recorder.clone()).unwrap();
-    let quiet = ConnectionConfig::defaults(Side::Server);
-    let listener = connection::listen("127.0.0.1", 0, quiet.clone(), Arc::new(Echo))
+/// One call through a server with `config`, then both sides close.
+async fn round_trip(config: ConnectionConfig) {
+    let listener = connection::listen("127.0.0.1", 0, config, Arc::new(Echo))
         .await
         .unwrap();
-    let conn = connection::connect(
-        "127.0.0.1",
-        listener.local_addr().port(),
-        ConnectionConfig::default(),
-    )
-    .await
-    .unwrap();
+    let port = listener.local_addr().port();
+    let conn = connection::connect("127.0.0.1", port, ConnectionConfig::default())
+        .await
+        .unwrap();
     conn.invoke(request(0, "op", b""), true, false)
         .await
         .unwrap();
     conn.close().await;
     listener.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traces_follow_the_properties() {
+    let recorder = Recorder::default();
+    tracing::subscriber::set_global_default(recorder.clone()).unwrap();
+    let quiet = ConnectionConfig::defaults(Side::Server);
+    round_trip(quiet.clone()).await;
     let ice_events = |r: &Recorder| {
         r.0.lock()
             .unwrap()
@@ -90,21 +92,7 @@ async fn traces_follow_the_properties() {
     let mut traced = quiet;
     traced.trace_network = 1;
     traced.trace_protocol = 1;
-    let listener = connection::listen("127.0.0.1", 0, traced, Arc::new(Echo))
-        .await
-        .unwrap();
-    let conn = connection::connect(
-        "127.0.0.1",
-        listener.local_addr().port(),
-        ConnectionConfig::default(),
-    )
-    .await
-    .unwrap();
-    conn.invoke(request(0, "op", b""), true, false)
-        .await
-        .unwrap();
-    conn.close().await;
-    listener.close().await;
+    round_trip(traced).await;
     let events = ice_events(&recorder);
     let has = |needle: &str| events.iter().any(|e| e.contains(needle));
     assert!(
