@@ -606,8 +606,10 @@ impl ObjectPrx {
                 Ok(p) if p > 0 => p,
                 _ => continue,
             };
-            let timeout = (t.timeout > 0).then(|| Duration::from_millis(t.timeout as u64));
-            match communicator.connection_to(host, port, timeout).await {
+            match communicator
+                .connection_for_endpoint(host, port, t.timeout)
+                .await
+            {
                 Ok(c) => return Ok(c),
                 Err(err) => last = Some(err),
             }
@@ -844,7 +846,9 @@ impl ObjectPrx {
         }
     }
 
-    fn require_twoway(&self, operation: &str) -> Result<()> {
+    /// `Ok` on a twoway proxy, else [`Error::TwowayOnly`] naming `operation`: generated proxies
+    /// call it for operations that return something (as Ice's `checkTwowayOnly`).
+    pub fn require_twoway(&self, operation: &str) -> Result<()> {
         if self.ice_is_twoway() {
             Ok(())
         } else {
