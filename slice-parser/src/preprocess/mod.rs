@@ -147,6 +147,20 @@ fn initial_macros(options: &Options) -> MacroTable {
     ] {
         t.insert(name.to_string(), Macro::object(name, value));
     }
+    // C's standard macros, as mcpp defines them (`__LINE__` and `__FILE__` are refreshed
+    // before every expansion).
+    let (date, time) = date_and_time();
+    for (name, value) in [
+        ("__STDC__", "1".to_string()),
+        ("__STDC_VERSION__", "199409L".to_string()),
+        ("__STDC_HOSTED__", "1".to_string()),
+        ("__DATE__", format!("\"{date}\"")),
+        ("__TIME__", format!("\"{time}\"")),
+        ("__LINE__", "1".to_string()),
+        ("__FILE__", "\"\"".to_string()),
+    ] {
+        t.insert(name.to_string(), Macro::object(name, &value));
+    }
     for m in &options.macros {
         match m {
             MacroArg::Define(name, value) => {
@@ -164,6 +178,43 @@ fn initial_macros(options: &Options) -> MacroTable {
         }
     }
     t
+}
+
+/// Macros that may not be redefined (mcpp's list).
+const NO_REDEFINE: [&str; 4] = ["__FILE__", "__LINE__", "__DATE__", "__TIME__"];
+/// Macros that may not be undefined (mcpp's list).
+const NO_UNDEFINE: [&str; 6] = [
+    "__FILE__",
+    "__LINE__",
+    "__DATE__",
+    "__TIME__",
+    "__STDC__",
+    "__STDC_VERSION__",
+];
+
+/// Today's date and the time (UTC) as `__DATE__` / `__TIME__` spell them: `Nov 25 2026`,
+/// `13:05:09`.
+fn date_and_time() -> (String, String) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let name = MONTHS.get((month - 1) as usize).copied().unwrap_or("Jan");
+    let time = format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+    (format!("{name} {day:>2} {year}"), time)
 }
 
 /// One open `#if` section.
@@ -488,6 +539,7 @@ impl Pp<'_> {
     ) -> Option<usize> {
         let name = std::str::from_utf8(&b[start..ident_end]).ok()?;
         let function_like = self.macros.get(name)?.params.is_some();
+        self.refresh_position_macros(f.file, start);
         let (toks, end) = if function_like {
             let mut k = ident_end;
             while k < b.len() && lex::is_blank(b[k]) {
@@ -563,6 +615,17 @@ impl Pp<'_> {
         Some(end)
     }
 
+    /// Sets `__LINE__` and `__FILE__` for an expansion at `offset` of `file`.
+    fn refresh_position_macros(&mut self, file: FileId, offset: usize) {
+        let f = self.sources.file(file);
+        let line = f.presumed_line(offset as u32).1.to_string();
+        let path = format!("\"{}\"", f.path.display()).replace('\\', "\\\\");
+        self.macros
+            .insert("__LINE__".into(), Macro::object("__LINE__", &line));
+        self.macros
+            .insert("__FILE__".into(), Macro::object("__FILE__", &path));
+    }
+
     /// `macro "F" defined as: #define F(x) ...`, as mcpp shows it.
     fn macro_note(&self, name: &str) -> String {
         let text = self.macros.get(name).map_or("", |m| m.text.as_str());
@@ -624,7 +687,7 @@ impl Pp<'_> {
             "if" | "ifdef" | "ifndef" => {
                 let taken = if active {
                     let r = if name == "if" {
-                        self.condition(args)
+                        self.condition(args, span)
                     } else {
                         self.defined_arg(args, span).map(|d| d == (name == "ifdef"))
                     };
@@ -646,6 +709,9 @@ impl Pp<'_> {
             "elif" | "else" | "endif" => self.section(f, name, args, span),
             "include" => return self.include(f, b, args, span),
             "define" => match macros::parse_define(args) {
+                Ok((n, _)) if NO_REDEFINE.contains(&n.as_str()) => {
+                    self.error("pp-define", span, format!("\"{n}\" shouldn't be redefined"));
+                }
                 Ok((n, m)) => {
                     if let Some(old) = self.macros.get(&n) {
                         if !old.same_as(&m) {
@@ -666,6 +732,9 @@ impl Pp<'_> {
                 Err(msg) => self.error("pp-define", span, msg),
             },
             "undef" => match self.identifier_arg(args) {
+                Ok(n) if NO_UNDEFINE.contains(&n.as_str()) => {
+                    self.error("pp-define", span, format!("\"{n}\" shouldn't be undefined"));
+                }
                 Ok(n) => {
                     self.macros.remove(&n);
                 }
@@ -718,7 +787,7 @@ impl Pp<'_> {
                 let evaluate = parent_active && !c.taken;
                 c.active = false;
                 if evaluate {
-                    let v = self.condition(args).unwrap_or_else(|msg| {
+                    let v = self.condition(args, span).unwrap_or_else(|msg| {
                         self.error("pp-expression", span, msg);
                         false
                     });
@@ -776,7 +845,8 @@ impl Pp<'_> {
     }
 
     /// Evaluates a `#if` / `#elif` condition.
-    fn condition(&mut self, args: &[Tok]) -> Result<bool, String> {
+    fn condition(&mut self, args: &[Tok], span: Span) -> Result<bool, String> {
+        self.refresh_position_macros(span.file, span.start as usize);
         let mut toks = Vec::with_capacity(args.len());
         let mut i = 0;
         while let Some(t) = args.get(i) {
