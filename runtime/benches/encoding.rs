@@ -48,7 +48,9 @@ fn bench_value<T: Encode + Decode>(c: &mut Criterion, name: &str, value: &T) {
     let bytes = encode(value, 0);
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Bytes(bytes.len() as u64));
-    group.bench_function("encode", |b| b.iter(|| encode(black_box(value), bytes.len())));
+    group.bench_function("encode", |b| {
+        b.iter(|| encode(black_box(value), bytes.len()))
+    });
     group.bench_function("decode", |b| {
         b.iter(|| T::decode(&mut InputStream::new(black_box(&bytes))))
     });

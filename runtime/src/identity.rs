@@ -38,6 +38,7 @@ impl Encode for Identity {
 }
 
 impl Decode for Identity {
+    const MIN_WIRE_SIZE: usize = 2;
     fn decode(input: &mut InputStream<'_>) -> Result<Self, MarshalError> {
         Ok(Identity {
             name: input.read_string()?,

@@ -743,3 +743,131 @@ proptest! {
         prop_assert!(peak <= 64 * bytes.len() as isize + 16 * 1024);
     }
 }
+
+// ---- optional class values ------------------------------------------------------------
+
+/// `optionals.json: opt.class`: `sendOptBase(optional(1) Base v)`, format Class.
+#[test]
+fn an_optional_class_parameter_matches_its_vector() {
+    register();
+    let v = load_vectors("optionals.json")
+        .into_iter()
+        .find(|v| v["name"] == "opt.class")
+        .expect("vector opt.class");
+    let mut labels = HashMap::new();
+    let value = build(&v["value"], &mut labels)
+        .and_then(|r| r.downcast::<Base>())
+        .expect("a Base");
+    let mut out = OutputStream::new();
+    out.start_encapsulation(ENCODING_1_1);
+    out.write_optional(1, Some(&value));
+    out.end_encapsulation();
+    assert_eq!(to_hex(out.as_slice()), v["encaps_hex"].as_str().unwrap());
+
+    let bytes = hex(v["encaps_hex"].as_str().unwrap());
+    let mut input = InputStream::new(&bytes);
+    input.start_encapsulation().unwrap();
+    let got = input
+        .read_optional::<Option<Value<Base>>>(1)
+        .unwrap()
+        .flatten()
+        .expect("present");
+    input.end_encapsulation().unwrap();
+    let field = Field::Class(Some(got.into_value_ref()));
+    check(&v["value"], &field, &mut HashMap::new(), "opt.class");
+}
+
+/// A newer `WithOptionals` that also has `optional(3) Base extra`: an older reader skips
+/// the unknown class member (the instance is read and dropped) and still finds tag 40.
+#[derive(Debug, Default)]
+struct NewerWithOptionals {
+    inner: WithOptionals,
+    extra: Option<Value<Base>>,
+}
+
+impl ice_runtime::encoding::AnyValue for NewerWithOptionals {
+    fn ice_id(&self) -> &str {
+        "::Vec::WithOptionals"
+    }
+    fn ice_ids(&self) -> &'static [&'static str] {
+        &["::Ice::Object", "::Vec::WithOptionals"]
+    }
+    fn ice_write(&self, out: &mut OutputStream) {
+        out.start_slice("::Vec::WithOptionals", None, true);
+        out.write_i32(self.inner.req);
+        out.write_optional_member(1, self.inner.o1.as_ref());
+        out.write_optional_member(3, self.extra.as_ref());
+        out.write_optional_member(40, self.inner.o40.as_ref());
+        out.end_slice();
+    }
+    fn ice_read(
+        &mut self,
+        _: &mut InputStream<'_>,
+    ) -> Result<(), ice_runtime::encoding::MarshalError> {
+        Ok(())
+    }
+    ice_runtime::ice_upcast_root!();
+}
+
+#[test]
+fn unknown_optional_class_members_are_skipped() {
+    for format in [Format::Compact, Format::Sliced] {
+        let newer = ValueRef::new(NewerWithOptionals {
+            inner: WithOptionals {
+                req: 7,
+                o1: Some(1),
+                o2: None,
+                o40: Some(Point { x: 4, y: 5 }),
+            },
+            extra: Some(Value::new(Base {
+                id: 9,
+                name: "extra".into(),
+            })),
+        });
+        let mut out = OutputStream::new();
+        out.set_format(format);
+        out.start_encapsulation(ENCODING_1_1);
+        out.write_value(Some(&newer));
+        out.write_value(Some(&newer));
+        out.end_encapsulation();
+        let mut input = InputStream::new(out.as_slice());
+        input.start_encapsulation().unwrap();
+        let w = input.read_value::<WithOptionals>().unwrap().unwrap();
+        let again = input.read_value::<WithOptionals>().unwrap().unwrap();
+        input.end_encapsulation().unwrap();
+        assert_eq!(w, again, "{format:?}: the same instance");
+        let w = w.read();
+        assert_eq!(
+            (w.req, w.o1, w.o2.clone(), w.o40),
+            (7, Some(1), None, Some(Point { x: 4, y: 5 })),
+            "{format:?}"
+        );
+    }
+}
+
+/// Instance ids and type-id indexes are per encapsulation.
+#[test]
+fn each_encapsulation_numbers_its_instances_from_two() {
+    register();
+    let b = Value::new(Base {
+        id: 1,
+        name: "one".into(),
+    });
+    let mut out = OutputStream::new();
+    for _ in 0..2 {
+        out.start_encapsulation(ENCODING_1_1);
+        out.write_value(Some(&b));
+        out.write_value(Some(&b));
+        out.end_encapsulation();
+    }
+    let one = "1d000000010101210b3a3a5665633a3a4261736501000000036f6e6502";
+    assert_eq!(to_hex(out.as_slice()), format!("{one}{one}"));
+    let mut input = InputStream::new(out.as_slice());
+    for _ in 0..2 {
+        input.start_encapsulation().unwrap();
+        let x = input.read_value::<Base>().unwrap().unwrap();
+        let y = input.read_value::<Base>().unwrap().unwrap();
+        input.end_encapsulation().unwrap();
+        assert_eq!(x, y);
+    }
+}

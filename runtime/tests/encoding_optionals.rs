@@ -145,3 +145,37 @@ fn encapsulation_ends_follow_ice() {
     input.start_encapsulation().unwrap();
     assert!(input.end_encapsulation().is_err());
 }
+
+#[test]
+fn an_unknown_optional_class_instance_is_skipped_at_the_end_of_the_parameters() {
+    // optional(1) Base in the sliced format (`classes.json: Base.single.sliced` after the
+    // header 0x0f) then optional(2) int 5: a reader that does not know class Base skips the
+    // instance by its slice size, finds tag 2, and closes the encapsulation.
+    let instance = common_hex("01310b3a3a5665633a3a426173650c00000001000000036f6e65");
+    let mut body = vec![0x0f];
+    body.extend_from_slice(&instance);
+    body.extend_from_slice(&[0x12, 5, 0, 0, 0]);
+    let mut out = OutputStream::new();
+    out.start_encapsulation(ENCODING_1_1);
+    out.write_blob(&body);
+    out.end_encapsulation();
+    let mut input = InputStream::new(out.as_slice());
+    input.start_encapsulation().unwrap();
+    assert_eq!(input.read_optional::<i32>(2).unwrap(), Some(5));
+    input.end_encapsulation().unwrap();
+    // And when nothing is read, closing skips both.
+    let mut input = InputStream::new(out.as_slice());
+    input.start_encapsulation().unwrap();
+    input.end_encapsulation().unwrap();
+    // The compact format cannot be skipped without the class (as in Ice).
+    let compact = common_hex("0f01210b3a3a5665633a3a4261736501000000036f6e65");
+    let mut input = InputStream::new(&compact);
+    assert!(input.read_optional::<i32>(2).is_err());
+}
+
+fn common_hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}

@@ -102,6 +102,7 @@ const INPUTS: &[&str] = &[
     "a\\\\/b", "a\\\\\\/b", "\\/", "a\\'b", "a\\?", "a\\", "ctrl\u{1}", "x -f a\u{7f}", "x -f \\u0001",
     "x @ a\\x7f", "x -f a:b", "x -f \"a@b\"", "x @ \"a:b\"", "x:tcp -h h -p 1 -t 2147483647",
     "x:tcp -h h -p 1 -t 2147483648",
+    "x @ \"a\"é", "x @ \"a\"b", "x -f \"a\"é", "\"a\"é",
     "identity:a\\x01/b", "identity:\\u20ac", "identity:a\\'b\\\"c", "identity:c/\\U0001F600",
     "identity:a\\tb\\n", "identity:x\\u007f", "identity:a b", "identity:a/b/c", "identity:a\\/b",
     "identity:/", "identity:", "identity:\\\\", "identity:\\a\\b\\f\\v\\r\\?",

@@ -42,13 +42,12 @@ fuzz_target!(|bytes: &[u8]| {
         }
         let _ = input.clone().skip_optionals();
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        if let Ok(Some(p)) = ProxyData::parse_nullable(s) {
-            // What we print, we can read back.
-            let printed = p.to_string();
-            let _ = ProxyData::parse(&printed);
-        }
-        let _ = EndpointData::parse(s);
-        let _ = Identity::parse(s);
+    // Invalid UTF-8 becomes U+FFFD, so multi-byte characters reach the parsers too.
+    let s = String::from_utf8_lossy(bytes);
+    if let Ok(Some(p)) = ProxyData::parse_nullable(&s) {
+        // What we print, we can try to read back.
+        let _ = ProxyData::parse(&p.to_string());
     }
+    let _ = EndpointData::parse(&s);
+    let _ = Identity::parse(&s);
 });

@@ -102,17 +102,16 @@ macro_rules! number {
             fn decode_vec(input: &mut InputStream<'_>) -> Result<Vec<$t>, MarshalError> {
                 let n = input.read_count($size)?;
                 let bytes = input.read_blob(n * $size)?;
-                let mut v: Vec<$t> = vec![<$t>::default(); n];
-                if cfg!(target_endian = "little") {
-                    bytemuck::cast_slice_mut::<$t, u8>(&mut v).copy_from_slice(bytes);
-                } else {
-                    for (d, c) in v.iter_mut().zip(bytes.chunks_exact($size)) {
+                // One pass over the bytes; on little-endian hosts the loop compiles to a
+                // plain copy.
+                Ok(bytes
+                    .chunks_exact($size)
+                    .map(|c| {
                         let mut a = [0u8; $size];
                         a.copy_from_slice(c);
-                        *d = <$t>::from_le_bytes(a);
-                    }
-                }
-                Ok(v)
+                        <$t>::from_le_bytes(a)
+                    })
+                    .collect())
             }
         }
     };

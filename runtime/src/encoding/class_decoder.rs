@@ -20,8 +20,8 @@ use super::class_encoder::flags;
 use super::exception::{ExceptionFactories, UnknownSlicedException, UserException};
 use super::optional::OPTIONAL_END_MARKER;
 use super::value::{
-    AnyValue, Class, SliceInfo, SlicedData, UnknownSlicedValue, Value, ValueFactories, ValueRef,
-    OBJECT_TYPE_ID,
+    AnyValue, Class, SliceInfo, SlicedData, UnknownSlicedValue, Value, ValueFactories,
+    ValueFactory, ValueRef, OBJECT_TYPE_ID,
 };
 use super::{Decode, InputStream, MarshalError, OptionalFormat, ENCODING_1_0};
 use std::collections::HashMap;
@@ -59,7 +59,10 @@ struct Frame {
     exception: bool,
     skip_first: bool,
     flags: u8,
-    type_id: String,
+    /// The slice's type id (`None`: sent as a compact id, or not sent).
+    type_id: Option<Arc<str>>,
+    /// Index of the type id in the type-id table (for the factory cache).
+    type_index: Option<usize>,
     compact_id: Option<i32>,
     slice_end: Option<usize>,
     table: Vec<usize>,
@@ -90,7 +93,8 @@ pub(crate) struct ClassDecoder {
     instances: Vec<Entry>,
     /// Encoding 1.0: instance index -> entry.
     by_index_1_0: HashMap<usize, usize>,
-    type_ids: Vec<String>,
+    /// Type ids by index - 1, with the registry's factory once looked up.
+    type_ids: Vec<(Arc<str>, Cached)>,
     stack: Vec<Frame>,
     depth: usize,
     deferred: Vec<Deferred>,
@@ -113,6 +117,26 @@ impl Default for ClassDecoder {
                 factories: None,
             },
         }
+    }
+}
+
+/// The registry's answer for a type id: not asked yet (`None`), or its factory if any.
+#[derive(Clone, Default)]
+struct Cached(Option<Option<ValueFactory>>);
+
+impl std::fmt::Debug for Cached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match &self.0 {
+            None => "not looked up",
+            Some(None) => "no factory",
+            Some(Some(_)) => "factory",
+        })
+    }
+}
+
+impl Frame {
+    fn tid(&self) -> &str {
+        self.type_id.as_deref().unwrap_or("")
     }
 }
 
@@ -322,7 +346,7 @@ impl<'a> InputStream<'a> {
             ..Frame::default()
         });
         self.read_slice_header()?;
-        let most_derived = self.class_decoder().top(0)?.type_id.clone();
+        let most_derived = self.class_decoder().top(0)?.tid().to_owned();
         let mut placeholder: Option<usize> = None;
         let object = loop {
             if let Some(object) = self.create_instance(hint) {
@@ -387,7 +411,7 @@ impl<'a> InputStream<'a> {
 
     /// A new object for the current slice's type id (or compact id), if one is known.
     fn create_instance(&mut self, hint: Option<&Hint>) -> Option<Box<dyn AnyValue>> {
-        let dec = self.classes.as_deref()?;
+        let dec = self.classes.as_deref_mut()?;
         let frame = dec.stack.last()?;
         let registry = factories(&dec.config);
         if let Some(c) = frame.compact_id {
@@ -399,13 +423,21 @@ impl<'a> InputStream<'a> {
             }
             return hint.filter(|h| h.compact_id == Some(c)).map(|h| (h.make)());
         }
-        if frame.type_id.is_empty() {
-            return None;
+        let type_id = frame.type_id.as_deref()?;
+        // The registry is asked once per type id and encapsulation.
+        let factory = match frame.type_index.and_then(|i| dec.type_ids.get_mut(i)) {
+            Some((_, Cached(Some(cached)))) => cached.clone(),
+            Some((_, cache)) => {
+                let f = registry.factory(type_id);
+                cache.0 = Some(f.clone());
+                f
+            }
+            None => registry.factory(type_id),
+        };
+        match factory {
+            Some(f) => Some(f()),
+            None => hint.filter(|h| h.type_id == type_id).map(|h| (h.make)()),
         }
-        registry.create(&frame.type_id).or_else(|| {
-            hint.filter(|h| h.type_id == frame.type_id)
-                .map(|h| (h.make)())
-        })
     }
 
     /// Reads a slice header (flags, type id, size) into the current frame.
@@ -434,30 +466,30 @@ impl<'a> InputStream<'a> {
         }
         let slice_end = self.read_slice_size(f & flags::HAS_SLICE_SIZE != 0)?;
         let dec = self.class_decoder();
-        let resolved: Option<String> = match (type_id, index_id) {
-            (Some(t), _) if !exception => {
-                dec.type_ids.push(t.to_owned());
-                None
+        let (id, index): (Option<Arc<str>>, Option<usize>) = match (type_id, index_id) {
+            (Some(t), _) if exception => (Some(Arc::from(t)), None),
+            (Some(t), _) => {
+                let t: Arc<str> = Arc::from(t);
+                dec.type_ids.push((t.clone(), Cached::default()));
+                (Some(t), Some(dec.type_ids.len() - 1))
             }
-            (None, Some(i)) => Some(
-                i.checked_sub(1)
-                    .and_then(|i| dec.type_ids.get(i))
-                    .cloned()
-                    .ok_or_else(|| {
-                        MarshalError::new(pos, format!("type id index {i} is out of range"))
-                    })?,
-            ),
-            _ => None,
+            (None, Some(i)) => {
+                let k = i.checked_sub(1).filter(|k| *k < dec.type_ids.len());
+                let Some(k) = k else {
+                    return Err(MarshalError::new(
+                        pos,
+                        format!("type id index {i} is out of range"),
+                    ));
+                };
+                (dec.type_ids.get(k).map(|e| e.0.clone()), Some(k))
+            }
+            _ => (None, None),
         };
         let frame = dec.top(pos)?;
         frame.flags = f;
         frame.compact_id = compact_id;
-        frame.type_id.clear();
-        if let Some(t) = type_id {
-            frame.type_id.push_str(t);
-        } else if let Some(t) = resolved {
-            frame.type_id = t;
-        }
+        frame.type_id = id;
+        frame.type_index = index;
         frame.slice_end = slice_end;
         frame.table.clear();
         frame.table_used = false;
@@ -538,7 +570,7 @@ impl<'a> InputStream<'a> {
             let what = if frame.compact_id.is_some() {
                 format!("compact id {}", frame.compact_id.unwrap_or_default())
             } else {
-                format!("`{}'", frame.type_id)
+                format!("`{}'", frame.tid())
             };
             return Err(MarshalError::new(
                 pos,
@@ -550,7 +582,7 @@ impl<'a> InputStream<'a> {
         };
         let f = frame.flags;
         let mut info = SliceInfo {
-            type_id: frame.type_id.clone(),
+            type_id: frame.tid().to_owned(),
             compact_id: frame.compact_id,
             has_optional_members: f & flags::HAS_OPTIONAL_MEMBERS != 0,
             is_last_slice: f & flags::IS_LAST_SLICE != 0,
@@ -612,7 +644,7 @@ impl<'a> InputStream<'a> {
                     pos,
                     format!(
                         "the members of slice `{}' do not match its size (the slice ends at byte {end})",
-                        frame.type_id
+                        frame.tid()
                     ),
                 ));
             }
@@ -766,9 +798,9 @@ impl<'a> InputStream<'a> {
         factory: Option<ExceptionFactoryFn<'_>>,
     ) -> Result<Box<dyn UserException>, MarshalError> {
         self.read_slice_header()?;
-        let most_derived = self.class_decoder().top(0)?.type_id.clone();
+        let most_derived = self.class_decoder().top(0)?.tid().to_owned();
         loop {
-            let type_id = self.class_decoder().top(0)?.type_id.clone();
+            let type_id = self.class_decoder().top(0)?.tid().to_owned();
             let ex = factory
                 .and_then(|f| f(&type_id))
                 .or_else(|| ExceptionFactories::global().create(&type_id));
@@ -838,10 +870,12 @@ impl<'a> InputStream<'a> {
     fn read_slice_header_1_0(&mut self) -> Result<(), MarshalError> {
         let pos = self.pos();
         let exception = self.class_decoder().top(pos)?.exception;
-        let type_id = if exception || !self.read_bool()? {
-            let t = self.read_str()?.to_owned();
+        let type_id: Arc<str> = if exception || !self.read_bool()? {
+            let t: Arc<str> = Arc::from(self.read_str()?);
             if !exception {
-                self.class_decoder().type_ids.push(t.clone());
+                self.class_decoder()
+                    .type_ids
+                    .push((t.clone(), Cached::default()));
             }
             t
         } else {
@@ -849,7 +883,7 @@ impl<'a> InputStream<'a> {
             let dec = self.class_decoder();
             i.checked_sub(1)
                 .and_then(|i| dec.type_ids.get(i))
-                .cloned()
+                .map(|e| e.0.clone())
                 .ok_or_else(|| {
                     MarshalError::new(pos, format!("type id index {i} is out of range"))
                 })?
@@ -857,7 +891,8 @@ impl<'a> InputStream<'a> {
         let slice_end = self.read_slice_size(true)?;
         let frame = self.class_decoder().top(pos)?;
         frame.flags = 0;
-        frame.type_id = type_id;
+        frame.type_id = Some(type_id);
+        frame.type_index = None;
         frame.compact_id = None;
         frame.slice_end = slice_end;
         Ok(())
@@ -920,10 +955,10 @@ impl<'a> InputStream<'a> {
 
     fn read_instance_body_1_0(&mut self, e: usize) -> Result<(), MarshalError> {
         self.read_slice_header_1_0()?;
-        let most_derived = self.class_decoder().top(0)?.type_id.clone();
+        let most_derived = self.class_decoder().top(0)?.tid().to_owned();
         let object = loop {
             let pos = self.pos();
-            if self.class_decoder().top(pos)?.type_id == OBJECT_TYPE_ID {
+            if self.class_decoder().top(pos)?.tid() == OBJECT_TYPE_ID {
                 return Err(MarshalError::new(
                     pos,
                     format!("no value factory found for `{most_derived}'"),

@@ -22,6 +22,31 @@ pub(crate) mod flags {
     pub const IS_LAST_SLICE: u8 = 0x20;
 }
 
+/// Hashes instance identities (addresses of live instances, never chosen by a peer):
+/// a multiplication and a fold instead of SipHash.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b) ^ self.0.rotate_left(8));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        let h = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdentityMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IdentityHasher>>;
+
 /// How classes and exceptions are written: Ice's `FormatType`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -45,7 +70,7 @@ struct Frame {
     size_pos: usize,
     /// Sliced format: the instances referenced from the current slice, in index order.
     table: Vec<ValueRef>,
-    table_index: HashMap<usize, usize>,
+    table_index: IdentityMap<usize>,
 }
 
 /// Per-encapsulation class state of an [`OutputStream`].
@@ -56,7 +81,7 @@ pub(crate) struct ClassEncoder {
     key: Option<usize>,
     /// Instances written so far: identity key -> (instance id, handle kept alive so the key
     /// cannot be reused by another allocation while this encapsulation is written).
-    marshaled: HashMap<usize, (usize, ValueRef)>,
+    marshaled: IdentityMap<(usize, ValueRef)>,
     last_id: usize,
     type_ids: HashMap<String, usize>,
     stack: Vec<Frame>,

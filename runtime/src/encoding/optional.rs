@@ -246,10 +246,10 @@ impl InputStream<'_> {
         }
     }
 
-    /// Skips a class instance inside an optional value of format Class. The class layer
-    /// (`encoding/class*.rs`) provides instance decoding; until it does, this refuses.
+    /// Skips a class instance inside an optional value of format Class: the class layer
+    /// reads the instance (and whatever it references) and drops it.
     fn skip_class_instance(&mut self) -> Result<(), MarshalError> {
-        Err(self.error("cannot skip an optional class instance: class decoding is not available"))
+        self.skip_class_reference()
     }
 
     /// Reads an enumerator's value written by [`OutputStream::write_enum`] (refuses a

@@ -455,7 +455,7 @@ fn parse_proxy(s: &str, defaults: &ParseDefaults) -> crate::Result<Option<ProxyD
     if find_not_delim(b, aend).is_some() {
         return Err(err(format!(
             "invalid trailing characters after `{}' in `{s}'",
-            &s[..(aend + 1).min(s.len())]
+            s.get(..aend + 1).unwrap_or(s)
         )));
     }
     proxy.adapter_id = unescape_string(adapter, "")

@@ -391,15 +391,23 @@ impl<'a> InputStream<'a> {
     /// Reads `n` raw bytes, borrowed from the buffer.
     #[inline]
     pub fn read_blob(&mut self, n: usize) -> Result<&'a [u8], MarshalError> {
-        if n > self.remaining() {
-            return Err(self.error(format!(
-                "need {n} bytes but only {} remain",
-                self.remaining()
-            )));
-        }
-        let s = &self.buf[self.pos..self.pos + n];
+        let end = self.pos.saturating_add(n);
+        let s = match self.buf.get(self.pos..end) {
+            Some(s) if end <= self.limit => s,
+            _ => return Err(self.out_of_bounds(n)),
+        };
         self.pos += n;
         Ok(s)
+    }
+
+    /// The error of a read past the end (kept out of line: the hot path only checks).
+    #[cold]
+    #[inline(never)]
+    fn out_of_bounds(&self, n: usize) -> MarshalError {
+        self.error(format!(
+            "need {n} bytes but only {} remain",
+            self.remaining()
+        ))
     }
 
     #[inline]

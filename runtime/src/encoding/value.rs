@@ -445,8 +445,12 @@ impl ValueFactories {
 
     /// A new instance of `type_id`, if a factory is registered.
     pub fn create(&self, type_id: &str) -> Option<Box<dyn AnyValue>> {
-        let f = self.by_type_id.read().get(type_id).cloned();
-        f.map(|f| f())
+        self.factory(type_id).map(|f| f())
+    }
+
+    /// The factory registered for `type_id`.
+    pub fn factory(&self, type_id: &str) -> Option<ValueFactory> {
+        self.by_type_id.read().get(type_id).cloned()
     }
 
     /// The type id registered for a compact id.

@@ -159,9 +159,9 @@ pub fn decode_everything(bytes: &[u8]) {
         let mut i = input.clone();
         let _ = i.skip_optionals();
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        let _ = ProxyData::parse_nullable(s);
-        let _ = EndpointData::parse(s);
-        let _ = Identity::parse(s);
-    }
+    // Invalid UTF-8 becomes U+FFFD, so multi-byte characters reach the parsers too.
+    let s = String::from_utf8_lossy(bytes);
+    let _ = ProxyData::parse_nullable(&s);
+    let _ = EndpointData::parse(&s);
+    let _ = Identity::parse(&s);
 }
