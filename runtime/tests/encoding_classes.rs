@@ -7,7 +7,8 @@ mod classes_support;
 
 use classes_support::*;
 use ice_runtime::encoding::{
-    Format, InputStream, OutputStream, Value, ValueFactories, ValueRef, ENCODING_1_0, ENCODING_1_1,
+    ClassOptions, Format, InputStream, OutputStream, Value, ValueFactories, ValueRef, ENCODING_1_0,
+    ENCODING_1_1,
 };
 use proptest::prelude::*;
 use serde_json::Value as Json;
@@ -358,11 +359,24 @@ fn an_unknown_class_in_the_sliced_format_becomes_an_unknown_sliced_value() {
     let r = input.read_value_ref().unwrap().unwrap();
     assert_eq!(input.remaining(), 0);
     assert_eq!(r.ice_id(), "::Vec::Derived");
-    // It is written back unchanged in the sliced format.
-    let mut out = OutputStream::new();
-    out.set_format(Format::Sliced);
-    out.write_value(Some(&r));
-    assert_eq!(to_hex(out.as_slice()), v["hex"].as_str().unwrap());
+    // It is written back unchanged in the sliced format, and also in the compact format
+    // (an instance made only of preserved slices can only be written with its slices).
+    for format in [Format::Sliced, Format::Compact] {
+        let mut out = OutputStream::new();
+        out.set_format(format);
+        out.write_value(Some(&r));
+        assert_eq!(
+            to_hex(out.as_slice()),
+            v["hex"].as_str().unwrap(),
+            "{format:?}"
+        );
+    }
+    // With Ice.SliceValues off, an unknown type is an error.
+    let mut input = InputStream::new(&bytes);
+    input.set_value_factories(Arc::new(ValueFactories::new()));
+    input.set_slice_values(false);
+    let err = input.read_value_ref().unwrap_err();
+    assert!(err.message.contains("Ice.SliceValues"), "{err}");
     // A member declared `Base` gets the Base slice (the declared class needs no factory)...
     let mut input = InputStream::new(&bytes);
     input.set_value_factories(Arc::new(ValueFactories::new()));
@@ -416,7 +430,7 @@ fn chain(n: usize) -> Value<Node> {
 #[test]
 fn the_class_graph_depth_limit_is_enforced() {
     for format in [Format::Compact, Format::Sliced] {
-        for (n, ok) in [(50, true), (51, false)] {
+        for (n, ok) in [(100, true), (101, false)] {
             let mut out = OutputStream::new();
             out.set_format(format);
             out.write_value(Some(&chain(n)));
@@ -427,8 +441,11 @@ fn the_class_graph_depth_limit_is_enforced() {
                 assert!(r.unwrap_err().message.contains("Ice.ClassGraphDepthMax"));
             }
             let mut input = InputStream::new(out.as_slice());
-            input.set_class_graph_depth_max(100);
+            input.set_class_graph_depth_max(200);
             assert!(input.read_value::<Node>().is_ok());
+            let mut input = InputStream::new(out.as_slice());
+            input.set_class_graph_depth_max(10);
+            assert!(input.read_value::<Node>().is_err());
         }
     }
 }
@@ -544,6 +561,9 @@ fn handles_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<Value<Node>>();
     assert_send_sync::<ValueRef>();
+    assert_send_sync::<OutputStream>();
+    assert_send_sync::<InputStream<'static>>();
+    assert_send_sync::<Box<dyn ice_runtime::encoding::UserException>>();
     let n = chain(3);
     let m = n.clone();
     std::thread::spawn(move || m.write().value = 42)
@@ -870,4 +890,435 @@ fn each_encapsulation_numbers_its_instances_from_two() {
         input.end_encapsulation().unwrap();
         assert_eq!(x, y);
     }
+}
+
+// ---- against a live ZeroC Ice peer ----------------------------------------------------
+
+/// Random graphs of `Base`/`Derived` (buddies give sharing and cycles).
+type Instances = Vec<(bool, i32, String, Option<usize>)>;
+
+fn base_graph() -> impl Strategy<Value = (Instances, Roots)> {
+    (1usize..16).prop_flat_map(|n| {
+        (
+            proptest::collection::vec(
+                (
+                    any::<bool>(),
+                    any::<i32>(),
+                    "[a-z]{0,6}",
+                    proptest::option::of(0..n),
+                ),
+                n,
+            ),
+            proptest::collection::vec(proptest::option::of(0..n), 1..6),
+        )
+    })
+}
+
+fn make_base_graph(instances: &Instances, roots: &Roots) -> Vec<Option<Value<Base>>> {
+    let handles: Vec<Value<Base>> = instances
+        .iter()
+        .map(|(derived, id, name, _)| {
+            let base = Base {
+                id: *id,
+                name: name.clone(),
+            };
+            if *derived {
+                Value::new(Derived {
+                    base,
+                    weight: f64::from(*id) / 4.0,
+                    buddy: None,
+                })
+                .upcast()
+            } else {
+                Value::new(base)
+            }
+        })
+        .collect();
+    for (h, (_, _, _, link)) in handles.iter().zip(instances) {
+        if let Some(d) = h.downcast::<Derived>() {
+            d.write().buddy = link.map(|l| handles[l].clone());
+        }
+    }
+    roots
+        .iter()
+        .map(|r| r.map(|i| handles[i].clone()))
+        .collect()
+}
+
+fn break_base_cycles(roots: &[Option<Value<Base>>]) {
+    for r in roots.iter().flatten() {
+        let mut at = r.downcast::<Derived>();
+        while let Some(d) = at {
+            // Take the link first: the next instance may be `d` itself (locked while taken).
+            let next = d.write().buddy.take();
+            at = next.and_then(|b| b.downcast::<Derived>());
+        }
+    }
+}
+
+fn encode_base_seq(
+    roots: &[Option<Value<Base>>],
+    format: Format,
+    version: ice_runtime::encoding::EncodingVersion,
+) -> Vec<u8> {
+    let mut out = OutputStream::new();
+    out.set_format(format);
+    out.start_encapsulation(version);
+    out.write_size(roots.len());
+    for r in roots {
+        out.write_value(r.as_ref());
+    }
+    out.write_pending_values();
+    out.end_encapsulation();
+    out.into_vec()
+}
+
+fn decode_base_seq(bytes: &[u8]) -> Vec<Option<Value<Base>>> {
+    let mut input = InputStream::new(bytes);
+    input.set_accept_class_cycles(true);
+    input.start_encapsulation().expect("encapsulation");
+    let n = input.read_count(1).expect("count");
+    let v: Vec<_> = (0..n)
+        .map(|_| input.read_value::<Base>().expect("element"))
+        .collect();
+    input.read_pending_values().expect("pending values");
+    input.end_encapsulation().expect("end");
+    v
+}
+
+/// The same graph: instances in bijection, same classes, members and links.
+fn same_base_graph(a: &[Option<Value<Base>>], b: &[Option<Value<Base>>]) -> bool {
+    let mut map: HashMap<usize, ValueRef> = HashMap::new();
+    let mut stack: Vec<(Value<Base>, Value<Base>)> = Vec::new();
+    if a.len() != b.len() {
+        return false;
+    }
+    for (x, y) in a.iter().zip(b) {
+        match (x, y) {
+            (None, None) => {}
+            (Some(x), Some(y)) => stack.push((x.clone(), y.clone())),
+            _ => return false,
+        }
+    }
+    while let Some((x, y)) = stack.pop() {
+        let key = x.as_value_ref().identity();
+        if let Some(m) = map.get(&key) {
+            if !ValueRef::ptr_eq(m, y.as_value_ref()) {
+                return false;
+            }
+            continue;
+        }
+        map.insert(key, y.as_value_ref().clone());
+        if *x.read() != *y.read() {
+            return false;
+        }
+        match (x.downcast::<Derived>(), y.downcast::<Derived>()) {
+            (None, None) => {}
+            (Some(dx), Some(dy)) => {
+                let (bx, by) = (dx.read().buddy.clone(), dy.read().buddy.clone());
+                if dx.read().weight != dy.read().weight {
+                    return false;
+                }
+                match (bx, by) {
+                    (None, None) => {}
+                    (Some(bx), Some(by)) => stack.push((bx, by)),
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Random graphs sent to a real Ice 3.7 peer that decodes them and encodes them again:
+/// in encoding 1.1 the reply must be byte-identical (compact and sliced formats); in
+/// encoding 1.0 (whose instance order depends on the peer's memory addresses) it must
+/// decode to the same graph.
+#[test]
+fn random_graphs_survive_a_round_trip_through_zeroc_ice() {
+    register();
+    let peer = std::cell::RefCell::new(IcePeer::start());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(60));
+    runner
+        .run(&base_graph(), |(instances, roots)| {
+            let graph = make_base_graph(&instances, &roots);
+            for (format, op) in [
+                (Format::Compact, "echoBaseSeq"),
+                (Format::Sliced, "echoBaseSeqSliced"),
+            ] {
+                let sent = encode_base_seq(&graph, format, ENCODING_1_1);
+                let reply = peer.borrow_mut().invoke(op, &sent);
+                prop_assert_eq!(to_hex(&reply), to_hex(&sent), "{:?}", format);
+                let back = decode_base_seq(&reply);
+                prop_assert!(same_base_graph(&graph, &back));
+                break_base_cycles(&back);
+            }
+            let sent = encode_base_seq(&graph, Format::Compact, ENCODING_1_0);
+            let reply = peer.borrow_mut().invoke("echoBaseSeq", &sent);
+            prop_assert_eq!(
+                &reply[4..6],
+                &[1u8, 0][..],
+                "a 1.0 request gets a 1.0 reply"
+            );
+            let back = decode_base_seq(&reply);
+            prop_assert!(same_base_graph(&graph, &back));
+            break_base_cycles(&back);
+            break_base_cycles(&graph);
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ---- reference chains and encoding 1.0 graphs ---------------------------------------------
+
+/// A sequence whose element i refers back to element i - 1: little nesting while decoding,
+/// but a chain of `n` references (dropping it would recurse `n` deep).
+fn back_chain(n: usize) -> Vec<Option<Value<Node>>> {
+    let mut v: Vec<Option<Value<Node>>> = Vec::new();
+    for i in 0..n {
+        let prev = v.last().cloned().flatten();
+        v.push(Some(Value::new(Node {
+            value: i as i32,
+            next: prev,
+        })));
+    }
+    v
+}
+
+#[test]
+fn long_reference_chains_are_refused_however_they_are_nested() {
+    for format in [Format::Compact, Format::Sliced] {
+        for (n, ok) in [(100, true), (101, false)] {
+            let bytes = encode_seq(&back_chain(n), format);
+            let mut input = InputStream::new(&bytes);
+            input.start_encapsulation().unwrap();
+            let count = input.read_count(1).unwrap();
+            let r: Result<Vec<_>, _> = (0..count).map(|_| input.read_value::<Node>()).collect();
+            assert_eq!(r.is_ok(), ok, "{format:?} {n}");
+            if let Err(e) = r {
+                assert!(e.message.contains("chain of 101"), "{e}");
+            }
+        }
+    }
+}
+
+fn encode_seq_1_0(roots: &[Option<Value<Node>>]) -> Vec<u8> {
+    let mut out = OutputStream::new();
+    out.start_encapsulation(ENCODING_1_0);
+    out.write_size(roots.len());
+    for r in roots {
+        out.write_value(r.as_ref());
+    }
+    out.write_pending_values();
+    out.end_encapsulation();
+    out.into_vec()
+}
+
+fn decode_seq_1_0(bytes: &[u8], accept_cycles: bool) -> Result<Vec<Option<Value<Node>>>, String> {
+    register();
+    let mut input = InputStream::new(bytes);
+    input.set_accept_class_cycles(accept_cycles);
+    input.start_encapsulation().map_err(|e| e.to_string())?;
+    let n = input.read_count(1).map_err(|e| e.to_string())?;
+    let v: Result<Vec<_>, _> = (0..n).map(|_| input.read_value::<Node>()).collect();
+    let v = v.map_err(|e| e.to_string())?;
+    input.read_pending_values().map_err(|e| e.to_string())?;
+    input.end_encapsulation().map_err(|e| e.to_string())?;
+    Ok(v)
+}
+
+#[test]
+fn encoding_1_0_graphs_are_checked_for_cycles_and_depth() {
+    let cyclic = make_graph(&[(1, Some(1)), (2, Some(0))], &[Some(0)]);
+    let bytes = encode_seq_1_0(&cyclic);
+    break_cycles(&cyclic);
+    assert!(decode_seq_1_0(&bytes, false).unwrap_err().contains("cycle"));
+    let back = decode_seq_1_0(&bytes, true).unwrap();
+    let a = back[0].clone().unwrap();
+    let b = a.read().next.clone().unwrap();
+    assert_eq!((a.read().value, b.read().value), (1, 2));
+    assert!(Value::ptr_eq(b.read().next.as_ref().unwrap(), &a));
+    break_cycles(&back);
+
+    for (n, ok) in [(100, true), (101, false)] {
+        let bytes = encode_seq_1_0(&[Some(chain(n))]);
+        let r = decode_seq_1_0(&bytes, false);
+        assert_eq!(r.is_ok(), ok, "{n}: {r:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn random_graphs_round_trip_in_encoding_1_0((nodes, roots) in graph()) {
+        let original = make_graph(&nodes, &roots);
+        let bytes = encode_seq_1_0(&original);
+        let decoded = decode_seq_1_0(&bytes, true).expect("decodes");
+        prop_assert!(isomorphic(&original, &decoded));
+        prop_assert_eq!(decode_seq_1_0(&bytes, false).is_err(), has_cycle(&nodes, &roots));
+        break_cycles(&original);
+        break_cycles(&decoded);
+    }
+}
+
+// ---- preservation of random graphs ------------------------------------------------------
+
+fn make_p_graph(instances: &Instances, roots: &Roots) -> Vec<Option<Value<PBase>>> {
+    let handles: Vec<Value<PBase>> = instances
+        .iter()
+        .map(|(derived, pb, pd, _)| {
+            let base = PBase {
+                pb: *pb,
+                ice_sliced_data: None,
+            };
+            if *derived {
+                Value::new(PDerived {
+                    base,
+                    pd: pd.clone(),
+                    other: None,
+                })
+                .upcast()
+            } else {
+                Value::new(base)
+            }
+        })
+        .collect();
+    for (h, (_, _, _, link)) in handles.iter().zip(instances) {
+        if let Some(d) = h.downcast::<PDerived>() {
+            d.write().other = link.map(|l| handles[l].clone());
+        }
+    }
+    roots
+        .iter()
+        .map(|r| r.map(|i| handles[i].clone()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// A middle tier that knows only `PBase` decodes random graphs of `PBase`/`PDerived`
+    /// (sharing, cycles, nested instances inside preserved slices) and sends them on
+    /// byte-identically in the sliced format.
+    #[test]
+    fn a_base_only_middle_tier_forwards_random_graphs_unchanged((instances, roots) in base_graph()) {
+        let graph = make_p_graph(&instances, &roots);
+        let mut out = OutputStream::new();
+        out.set_format(Format::Sliced);
+        out.start_encapsulation(ENCODING_1_1);
+        out.write_size(graph.len());
+        for r in &graph {
+            out.write_value(r.as_ref());
+        }
+        out.end_encapsulation();
+        let sent = out.into_vec();
+
+        let only_pbase = Arc::new(ValueFactories::new());
+        only_pbase.register::<PBase>();
+        let mut input = InputStream::new(&sent);
+        input.set_value_factories(only_pbase);
+        input.set_accept_class_cycles(true);
+        input.start_encapsulation().unwrap();
+        let n = input.read_count(1).unwrap();
+        let middle: Vec<Option<Value<PBase>>> =
+            (0..n).map(|_| input.read_value::<PBase>().unwrap()).collect();
+        input.end_encapsulation().unwrap();
+        for v in middle.iter().flatten() {
+            prop_assert!(v.downcast::<PDerived>().is_none(), "sliced to PBase");
+        }
+
+        let mut out = OutputStream::new();
+        out.set_format(Format::Sliced);
+        out.start_encapsulation(ENCODING_1_1);
+        out.write_size(middle.len());
+        for r in &middle {
+            out.write_value(r.as_ref());
+        }
+        out.end_encapsulation();
+        prop_assert_eq!(to_hex(out.as_slice()), to_hex(&sent));
+
+        // Break the cycles: links live in PDerived members and in preserved slices.
+        for v in middle.iter().flatten() {
+            v.write().ice_sliced_data = None;
+        }
+        for v in graph.iter().flatten() {
+            if let Some(d) = v.downcast::<PDerived>() {
+                let other = d.write().other.take();
+                drop(other);
+            }
+        }
+    }
+}
+
+/// The same through the real preservation peer of the vectors (ZeroC Ice for Python that
+/// knows only `PBase`): it slices what we send, keeps the unknown slices and must send back
+/// exactly our bytes.
+#[test]
+fn zeroc_ice_knowing_only_the_base_forwards_our_graphs_unchanged() {
+    register();
+    let peer = std::cell::RefCell::new(IcePeer::start_preserve_server());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(40));
+    runner
+        .run(&base_graph(), |(instances, roots)| {
+            let graph = make_p_graph(&instances, &roots);
+            let Some(root) = graph.iter().flatten().next().cloned() else {
+                return Ok(()); // the peer wants an instance
+            };
+            let root = Some(root);
+            let mut out = OutputStream::new();
+            out.set_format(Format::Sliced);
+            out.start_encapsulation(ENCODING_1_1);
+            out.write_value(root.as_ref());
+            out.end_encapsulation();
+            let reply = peer.borrow_mut().invoke("echoPBaseSliced", out.as_slice());
+            prop_assert_eq!(to_hex(&reply), to_hex(out.as_slice()));
+            for v in graph.iter().flatten() {
+                if let Some(d) = v.downcast::<PDerived>() {
+                    let other = d.write().other.take();
+                    drop(other);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn class_options_come_from_ice_properties() {
+    let props: HashMap<&str, &str> = [
+        ("Ice.ClassGraphDepthMax", "3"),
+        ("Ice.AcceptClassCycles", "1"),
+        ("Ice.SliceValues", "0"),
+    ]
+    .into_iter()
+    .collect();
+    let o = ClassOptions::from_properties(|n| props.get(n).map(|v| v.to_string()));
+    assert_eq!(
+        (
+            o.class_graph_depth_max,
+            o.accept_class_cycles,
+            o.slice_values
+        ),
+        (3, true, false)
+    );
+    let d = ClassOptions::from_properties(|_| None);
+    assert_eq!(
+        (
+            d.class_graph_depth_max,
+            d.accept_class_cycles,
+            d.slice_values
+        ),
+        (100, false, true)
+    );
+    // Applied to a stream: depth 3 refuses a chain of 4.
+    let mut out = OutputStream::new();
+    out.write_value(Some(&chain(4)));
+    let mut input = InputStream::new(out.as_slice());
+    input.set_class_options(&o);
+    assert!(input.read_value::<Node>().is_err());
+    let mut input = InputStream::new(out.as_slice());
+    input.set_class_options(&ClassOptions::default());
+    assert!(input.read_value::<Node>().is_ok());
 }

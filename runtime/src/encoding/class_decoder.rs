@@ -27,8 +27,9 @@ use super::{Decode, InputStream, MarshalError, OptionalFormat, ENCODING_1_0};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Ice's default for `Ice.ClassGraphDepthMax`.
-pub const DEFAULT_CLASS_GRAPH_DEPTH_MAX: usize = 50;
+/// The default of `Ice.ClassGraphDepthMax` in Ice 3.7.8 (checked: a chain of 100 instances
+/// is accepted, 101 refused).
+pub const DEFAULT_CLASS_GRAPH_DEPTH_MAX: usize = 100;
 
 /// A factory that knows which exceptions an operation declares: given a type id, a default
 /// instance to decode into, or `None`.
@@ -52,6 +53,9 @@ struct Entry {
     /// The type ids of the instance's class; `None` while its type is not known yet.
     ids: Option<&'static [&'static str]>,
     in_progress: bool,
+    /// The longest chain of references that starts at this instance, itself included
+    /// (known once it is complete). Dropping a graph recurses that deep.
+    height: usize,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -69,6 +73,8 @@ struct Frame {
     after_table: usize,
     table_used: bool,
     preserved: Vec<SliceInfo>,
+    /// The greatest height among the complete instances this one refers to.
+    max_child: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -78,11 +84,61 @@ struct Deferred {
     pos: usize,
 }
 
+/// How a stream decodes classes: Ice's properties `Ice.ClassGraphDepthMax`,
+/// `Ice.AcceptClassCycles`, `Ice.SliceValues`, plus the value factories to use. A
+/// communicator builds it once ([`ClassOptions::from_properties`]) and applies it to each
+/// stream it reads ([`InputStream::set_class_options`]).
+#[derive(Clone, Debug)]
+pub struct ClassOptions {
+    /// `Ice.ClassGraphDepthMax` (default 100).
+    pub class_graph_depth_max: usize,
+    /// `Ice.AcceptClassCycles` (default false).
+    pub accept_class_cycles: bool,
+    /// `Ice.SliceValues` (default true).
+    pub slice_values: bool,
+    /// The value factories (default: the process-wide registry).
+    pub factories: Option<Arc<ValueFactories>>,
+}
+
+impl Default for ClassOptions {
+    fn default() -> Self {
+        ClassOptions {
+            class_graph_depth_max: DEFAULT_CLASS_GRAPH_DEPTH_MAX,
+            accept_class_cycles: false,
+            slice_values: true,
+            factories: None,
+        }
+    }
+}
+
+impl ClassOptions {
+    /// Reads the properties through `get` (a property name to its value, if set); values
+    /// that are not numbers keep their defaults, as Ice does.
+    pub fn from_properties(get: impl Fn(&str) -> Option<String>) -> ClassOptions {
+        let int = |name: &str| get(name).and_then(|v| v.trim().parse::<i64>().ok());
+        let d = ClassOptions::default();
+        ClassOptions {
+            class_graph_depth_max: int("Ice.ClassGraphDepthMax")
+                // Ice reads a value below 1 as "no limit"; decoding nests by recursion, so
+                // the default stays in force then. A large limit needs a large stack.
+                .filter(|&v| v >= 1)
+                .map_or(d.class_graph_depth_max, |v| {
+                    usize::try_from(v).unwrap_or(usize::MAX)
+                }),
+            accept_class_cycles: int("Ice.AcceptClassCycles")
+                .map_or(d.accept_class_cycles, |v| v > 0),
+            slice_values: int("Ice.SliceValues").map_or(d.slice_values, |v| v > 0),
+            factories: None,
+        }
+    }
+}
+
 /// Settings of a stream's class decoding (they survive encapsulation changes).
 #[derive(Clone, Debug)]
 struct Config {
     depth_max: usize,
     accept_cycles: bool,
+    slice_values: bool,
     factories: Option<Arc<ValueFactories>>,
 }
 
@@ -93,6 +149,11 @@ pub(crate) struct ClassDecoder {
     instances: Vec<Entry>,
     /// Encoding 1.0: instance index -> entry.
     by_index_1_0: HashMap<usize, usize>,
+    /// Encoding 1.0: references between instances (referrer, target), checked for cycles
+    /// and depth once all instances are read.
+    edges_1_0: Vec<(usize, usize)>,
+    /// Encoding 1.0: the instance being read.
+    current_1_0: Option<usize>,
     /// Type ids by index - 1, with the registry's factory once looked up.
     type_ids: Vec<(Arc<str>, Cached)>,
     stack: Vec<Frame>,
@@ -107,6 +168,8 @@ impl Default for ClassDecoder {
             key: None,
             instances: Vec::new(),
             by_index_1_0: HashMap::new(),
+            edges_1_0: Vec::new(),
+            current_1_0: None,
             type_ids: Vec::new(),
             stack: Vec::new(),
             depth: 0,
@@ -114,6 +177,7 @@ impl Default for ClassDecoder {
             config: Config {
                 depth_max: DEFAULT_CLASS_GRAPH_DEPTH_MAX,
                 accept_cycles: false,
+                slice_values: true,
                 factories: None,
             },
         }
@@ -167,6 +231,7 @@ impl<'a> InputStream<'a> {
             state.key = Some(key);
             state.instances.clear();
             state.by_index_1_0.clear();
+            state.edges_1_0.clear();
             state.type_ids.clear();
             state.deferred.clear();
             state.depth = 0;
@@ -178,7 +243,7 @@ impl<'a> InputStream<'a> {
         self.encoding() == ENCODING_1_0
     }
 
-    /// Sets `Ice.ClassGraphDepthMax` for this stream (default 50): how deeply instances may
+    /// Sets `Ice.ClassGraphDepthMax` for this stream (default 100, as in Ice 3.7.8): how deeply instances may
     /// nest while being read.
     pub fn set_class_graph_depth_max(&mut self, max: usize) {
         self.classes
@@ -194,6 +259,25 @@ impl<'a> InputStream<'a> {
             .get_or_insert_with(Default::default)
             .config
             .accept_cycles = accept;
+    }
+
+    /// Sets `Ice.SliceValues` for this stream (default true): whether an instance of an
+    /// unknown class may be sliced to a known base class (sliced format). When false, an
+    /// unknown type is an error.
+    pub fn set_slice_values(&mut self, slice: bool) {
+        self.classes
+            .get_or_insert_with(Default::default)
+            .config
+            .slice_values = slice;
+    }
+
+    /// Applies all of `options` to this stream.
+    pub fn set_class_options(&mut self, options: &ClassOptions) {
+        let config = &mut self.classes.get_or_insert_with(Default::default).config;
+        config.depth_max = options.class_graph_depth_max;
+        config.accept_cycles = options.accept_class_cycles;
+        config.slice_values = options.slice_values;
+        config.factories = options.factories.clone();
     }
 
     /// Uses `factories` instead of the process-wide registry to instantiate classes.
@@ -314,11 +398,18 @@ impl<'a> InputStream<'a> {
                     format!("instance id {index} refers to no instance read so far"),
                 ));
             };
-            if entry.in_progress && !dec.config.accept_cycles {
-                return Err(MarshalError::new(
-                    pos,
-                    "cycle detected during Value unmarshaling (Ice.AcceptClassCycles is not set)",
-                ));
+            if entry.in_progress {
+                if !dec.config.accept_cycles {
+                    return Err(MarshalError::new(
+                        pos,
+                        "cycle detected during Value unmarshaling (Ice.AcceptClassCycles is not set)",
+                    ));
+                }
+            } else {
+                let h = entry.height;
+                if let Some(referrer) = dec.stack.last_mut() {
+                    referrer.max_child = referrer.max_child.max(h);
+                }
             }
             return Ok(index - 2);
         }
@@ -337,7 +428,12 @@ impl<'a> InputStream<'a> {
         let dec = self.class_decoder();
         dec.depth -= 1;
         dec.stack.truncate(base);
-        result
+        let e = result?;
+        let h = dec.entry(e).map_or(0, |en| en.height);
+        if let Some(referrer) = dec.stack.last_mut() {
+            referrer.max_child = referrer.max_child.max(h);
+        }
+        Ok(e)
     }
 
     fn read_new_instance(&mut self, hint: Option<&Hint>) -> Result<usize, MarshalError> {
@@ -346,11 +442,23 @@ impl<'a> InputStream<'a> {
             ..Frame::default()
         });
         self.read_slice_header()?;
-        let most_derived = self.class_decoder().top(0)?.tid().to_owned();
+        // Kept as the shared Arc: it is only turned into a String for an unknown type.
+        let most_derived: Option<Arc<str>> = self.class_decoder().top(0)?.type_id.clone();
+        let unknown_id = || most_derived.as_deref().unwrap_or("").to_owned();
         let mut placeholder: Option<usize> = None;
         let object = loop {
             if let Some(object) = self.create_instance(hint) {
                 break object;
+            }
+            if !self.class_decoder().config.slice_values {
+                let pos = self.pos();
+                return Err(MarshalError::new(
+                    pos,
+                    format!(
+                        "no value factory found for `{}' and value slicing is disabled (Ice.SliceValues)",
+                        unknown_id()
+                    ),
+                ));
             }
             // Unknown type: the id is taken now, so that instances nested in the skipped
             // slices can refer back to this one; its object is put in place later.
@@ -358,18 +466,19 @@ impl<'a> InputStream<'a> {
                 let dec = self.class_decoder();
                 dec.instances.push(Entry {
                     cell: ValueRef::new(UnknownSlicedValue {
-                        unknown_type_id: most_derived.clone(),
+                        unknown_type_id: unknown_id(),
                         ..UnknownSlicedValue::default()
                     }),
                     ids: None,
                     in_progress: true,
+                    height: 0,
                 });
                 placeholder = Some(dec.instances.len() - 1);
             }
             self.skip_slice()?;
             if self.class_decoder().top(0)?.flags & flags::IS_LAST_SLICE != 0 {
                 break Box::new(UnknownSlicedValue {
-                    unknown_type_id: most_derived,
+                    unknown_type_id: unknown_id(),
                     sliced_data: SlicedData::default(),
                 });
             }
@@ -390,6 +499,7 @@ impl<'a> InputStream<'a> {
                     cell: ValueRef::from_box(object),
                     ids: Some(ids),
                     in_progress: true,
+                    height: 0,
                 });
                 dec.instances.len() - 1
             }
@@ -403,8 +513,18 @@ impl<'a> InputStream<'a> {
                 guard.ice_set_sliced_data(SlicedData { slices: preserved });
             }
         }
-        if let Some(entry) = self.class_decoder().instances.get_mut(e) {
+        // A reference chain longer than the limit would make dropping the graph recurse
+        // that deep, even when it was decoded with little nesting (references back to
+        // complete instances): refuse it like a deeply nested graph.
+        let pos = self.pos();
+        let dec = self.class_decoder();
+        let height = dec.top(pos)?.max_child + 1;
+        if height > dec.config.depth_max {
+            return Err(chain_too_long(pos, height, dec.config.depth_max));
+        }
+        if let Some(entry) = dec.instances.get_mut(e) {
             entry.in_progress = false;
+            entry.height = height;
         }
         Ok(e)
     }
@@ -848,7 +968,12 @@ impl<'a> InputStream<'a> {
             return Ok(None);
         }
         let index = v.unsigned_abs() as usize;
-        Ok(Some(self.entry_1_0(index)))
+        let e = self.entry_1_0(index);
+        let dec = self.class_decoder();
+        if let Some(c) = dec.current_1_0 {
+            dec.edges_1_0.push((c, e));
+        }
+        Ok(Some(e))
     }
 
     /// The entry for a 1.0 instance index, with a placeholder object until it is read.
@@ -861,6 +986,7 @@ impl<'a> InputStream<'a> {
             cell: ValueRef::new(UnknownSlicedValue::default()),
             ids: None,
             in_progress: false,
+            height: 0,
         });
         let e = dec.instances.len() - 1;
         dec.by_index_1_0.insert(index, e);
@@ -922,6 +1048,7 @@ impl<'a> InputStream<'a> {
                 "index for class received, but no instance",
             ));
         }
+        check_graph_1_0(dec, pos)?;
         run_deferred(dec)
     }
 
@@ -980,7 +1107,10 @@ impl<'a> InputStream<'a> {
         entry.ids = Some(ids);
         entry.in_progress = true;
         let cell = entry.cell.clone();
-        cell.write().ice_read(self)?;
+        dec.current_1_0 = Some(e);
+        let read = cell.write().ice_read(self);
+        self.class_decoder().current_1_0 = None;
+        read?;
         // The `::Ice::Object` slice: an empty facet map.
         self.start_slice()?;
         let pos = self.pos();
@@ -993,6 +1123,76 @@ impl<'a> InputStream<'a> {
         }
         Ok(())
     }
+}
+
+/// Encoding 1.0 reads instances one after the other, so cycles and depth are checked on
+/// the whole graph afterwards: an iterative depth-first search that refuses a cycle (unless
+/// accepted) and a reference chain longer than `Ice.ClassGraphDepthMax`.
+fn check_graph_1_0(dec: &ClassDecoder, pos: usize) -> Result<(), MarshalError> {
+    let n = dec.instances.len();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(a, b) in &dec.edges_1_0 {
+        if let Some(c) = children.get_mut(a) {
+            c.push(b);
+        }
+    }
+    const WHITE: u8 = 0;
+    const GRAY: u8 = 1;
+    const BLACK: u8 = 2;
+    let mut color = vec![WHITE; n];
+    let mut height = vec![0usize; n];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for start in 0..n {
+        if color[start] != WHITE {
+            continue;
+        }
+        color[start] = GRAY;
+        stack.push((start, 0));
+        while let Some(top) = stack.last_mut() {
+            let (v, next) = *top;
+            let kids = children.get(v).map(Vec::as_slice).unwrap_or_default();
+            if let Some(&w) = kids.get(next) {
+                top.1 += 1;
+                match color.get(w).copied() {
+                    Some(WHITE) => {
+                        color[w] = GRAY;
+                        stack.push((w, 0));
+                    }
+                    Some(GRAY) if !dec.config.accept_cycles => {
+                        return Err(MarshalError::new(
+                            pos,
+                            "cycle detected during Value unmarshaling (Ice.AcceptClassCycles is not set)",
+                        ));
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let h = 1 + kids
+                .iter()
+                .filter(|&&w| color.get(w) == Some(&BLACK))
+                .filter_map(|&w| height.get(w).copied())
+                .max()
+                .unwrap_or(0);
+            if h > dec.config.depth_max {
+                return Err(chain_too_long(pos, h, dec.config.depth_max));
+            }
+            height[v] = h;
+            color[v] = BLACK;
+            stack.pop();
+        }
+    }
+    Ok(())
+}
+
+fn chain_too_long(pos: usize, height: usize, max: usize) -> MarshalError {
+    MarshalError::new(
+        pos,
+        format!(
+            "maximum class graph depth reached: a chain of {height} references \
+             (Ice.ClassGraphDepthMax = {max})"
+        ),
+    )
 }
 
 fn run_deferred(dec: &mut ClassDecoder) -> Result<(), MarshalError> {

@@ -6,7 +6,7 @@
 //! encapsulation starts writing classes). Generated code calls only the public methods
 //! below; it never sees the state.
 
-use super::value::{SlicedData, ValueRef};
+use super::value::{SlicedData, UnknownSlicedValue, ValueRef};
 use super::{Encode, OptionalFormat, OutputStream, ENCODING_1_0};
 use std::collections::HashMap;
 
@@ -62,6 +62,9 @@ pub enum Format {
 #[derive(Clone, Debug, Default)]
 struct Frame {
     exception: bool,
+    /// This instance's slices carry sizes and type ids (the sliced format, or an instance
+    /// made only of preserved slices).
+    sliced: bool,
     /// Encoding 1.0 exceptions: the pending instances follow the exception.
     uses_classes: bool,
     first_slice: bool,
@@ -146,9 +149,8 @@ impl OutputStream {
             self.write_i32(-(id as i32));
             return;
         }
-        let sliced = self.format() == Format::Sliced;
         let state = self.class_encoder();
-        if let (true, Some(frame)) = (sliced, state.stack.last_mut()) {
+        if let Some(frame) = state.stack.last_mut().filter(|f| f.sliced) {
             let next = frame.table.len() + 1;
             let index = *frame.table_index.entry(value.identity()).or_insert(next);
             if index == next {
@@ -179,19 +181,26 @@ impl OutputStream {
 
     fn write_instance_body(&mut self, value: &ValueRef) {
         let guard = value.read();
-        self.start_instance(false, guard.ice_sliced_data());
+        // An instance none of whose slices is known has nothing but its preserved slices:
+        // they are written (sliced, so decodable) even in the compact format.
+        let opaque = guard
+            .ice_upcast(std::any::TypeId::of::<UnknownSlicedValue>())
+            .is_some();
+        self.start_instance(false, guard.ice_sliced_data(), opaque);
         guard.ice_write(self);
         self.end_instance();
     }
 
-    fn start_instance(&mut self, exception: bool, sliced: Option<&SlicedData>) {
+    fn start_instance(&mut self, exception: bool, preserved: Option<&SlicedData>, opaque: bool) {
+        let sliced = opaque || self.format() == Format::Sliced;
         let state = self.class_encoder();
         state.stack.push(Frame {
             exception,
+            sliced,
             first_slice: true,
             ..Frame::default()
         });
-        if let Some(data) = sliced {
+        if let Some(data) = preserved.filter(|_| sliced && !self.is_1_0()) {
             self.write_sliced_data(data);
         }
     }
@@ -203,9 +212,6 @@ impl OutputStream {
     /// Preserved slices are written back only in the sliced format; in the compact format
     /// they are dropped (the instance is sliced to the most derived type we know).
     fn write_sliced_data(&mut self, data: &SlicedData) {
-        if self.format() != Format::Sliced || self.is_1_0() {
-            return;
-        }
         for slice in &data.slices {
             self.start_slice(&slice.type_id, slice.compact_id, slice.is_last_slice);
             self.write_blob(&slice.bytes);
@@ -228,13 +234,13 @@ impl OutputStream {
             self.start_slice_1_0(type_id);
             return;
         }
-        let sliced = self.format() == Format::Sliced;
         let flags_pos = self.len();
         self.write_u8(0);
         let state = self.class_encoder();
         let Some(frame) = state.stack.last_mut() else {
             return;
         };
+        let sliced = frame.sliced;
         let mut f = 0u8;
         if sliced {
             f |= flags::HAS_SLICE_SIZE;
@@ -354,7 +360,17 @@ impl OutputStream {
             });
             return;
         }
-        self.start_instance(true, sliced);
+        self.start_instance(true, sliced, false);
+    }
+
+    /// Starts writing an exception made only of preserved slices (they are written even in
+    /// the compact format, the only way to keep it decodable).
+    pub(crate) fn start_opaque_exception(&mut self, preserved: &SlicedData) {
+        if self.is_1_0() {
+            self.start_exception(None, false);
+        } else {
+            self.start_instance(true, Some(preserved), true);
+        }
     }
 
     /// Ends the exception started by [`OutputStream::start_exception`].

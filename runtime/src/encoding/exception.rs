@@ -7,6 +7,31 @@
 //! slices ([`UserException::ice_write_slices`], [`UserException::ice_read_slices`]) with
 //! [`OutputStream::start_slice`]/[`OutputStream::end_slice`] and
 //! [`InputStream::start_slice`]/[`InputStream::end_slice`]; the runtime does the rest.
+//!
+//! Optional data members are written with [`OutputStream::write_optional_member`] and read
+//! with [`InputStream::read_optional_member`] (not the parameter forms: a slice marks and
+//! ends its optional members itself).
+//!
+//! A client that receives reply status 1 decodes the exception with the exceptions its
+//! operation declares (generated), falling back on the registry for subclasses:
+//!
+//! ```
+//! use ice_runtime::encoding::*;
+//! # let reply_encapsulation = [0x0c, 0, 0, 0, 1, 1, 0x20, 0x04, b':', b':', b'X', b'E'];
+//! let declared = |type_id: &str| -> Option<Box<dyn UserException>> {
+//!     None // generated: `"::M::E" => Some(Box::new(E::default()))`, ...
+//! };
+//! let mut input = InputStream::new(&reply_encapsulation);
+//! input.start_encapsulation()?;
+//! let ex = input.read_exception(Some(&declared))?;
+//! input.skip_to_encapsulation_end(); // an unknown exception may leave bytes unread
+//! let unknown = ex.downcast_ref::<UnknownSlicedException>().expect("not declared");
+//! assert_eq!(unknown.unknown_type_id, "::XE");
+//! # Ok::<(), MarshalError>(())
+//! ```
+//!
+//! The writer uses the operation's format: `out.set_format(Format::Sliced)` for an
+//! operation marked `["format:sliced"]` before `encode_exception`.
 
 use super::value::SlicedData;
 use super::{InputStream, MarshalError, OutputStream};
@@ -143,6 +168,10 @@ impl std::error::Error for UnknownSlicedException {}
 impl UserException for UnknownSlicedException {
     fn ice_id(&self) -> &'static str {
         "::Ice::UnknownUserException"
+    }
+    fn encode_exception(&self, out: &mut OutputStream) {
+        out.start_opaque_exception(&self.sliced_data);
+        out.end_exception();
     }
     fn ice_read_slices(&mut self, _input: &mut InputStream<'_>) -> Result<(), MarshalError> {
         Ok(())

@@ -90,7 +90,7 @@ pub mod proxy;
 mod stream;
 pub mod value;
 
-pub use class_decoder::{ExceptionFactoryFn, DEFAULT_CLASS_GRAPH_DEPTH_MAX};
+pub use class_decoder::{ClassOptions, ExceptionFactoryFn, DEFAULT_CLASS_GRAPH_DEPTH_MAX};
 pub use class_encoder::Format;
 pub use endpoint::{
     EndpointData, OpaqueEndpoint, ParseDefaults, TcpEndpoint, UdpEndpoint, WsEndpoint,

@@ -38,7 +38,93 @@
 //! guard on one instance of a graph while another thread encodes that graph and you lock a
 //! second instance: that is an ordinary lock-order deadlock.
 //!
-//! This module must never decode bytes itself; the wire format lives in `class_codec.rs`.
+//! # What generated code looks like
+//!
+//! For `class Base { int id; string name; }` and `class Derived extends Base { Base buddy;
+//! optional(1) string note; }` (the generator also registers every class once, e.g. in a
+//! module's `register_types()`, so that the decoder can instantiate subclasses and the
+//! classes referenced from sliced-format indirection tables):
+//!
+//! ```
+//! use ice_runtime::encoding::*;
+//!
+//! #[derive(Clone, Debug, Default, PartialEq)]
+//! pub struct Base { pub id: i32, pub name: String }
+//!
+//! impl Class for Base { const ICE_ID: &'static str = "::M::Base"; }
+//! impl AnyValue for Base {
+//!     fn ice_id(&self) -> &str { Self::ICE_ID }
+//!     fn ice_ids(&self) -> &'static [&'static str] { &["::Ice::Object", "::M::Base"] }
+//!     fn ice_write(&self, out: &mut OutputStream) {
+//!         out.start_slice(Self::ICE_ID, Self::COMPACT_ID, true); // true: no base class
+//!         out.write_i32(self.id);
+//!         out.write_string(&self.name);
+//!         out.end_slice();
+//!     }
+//!     fn ice_read(&mut self, input: &mut InputStream<'_>) -> Result<(), MarshalError> {
+//!         input.start_slice()?;
+//!         self.id = input.read_i32()?;
+//!         self.name = input.read_string()?;
+//!         input.end_slice()
+//!     }
+//!     ice_runtime::ice_upcast_root!();
+//! }
+//!
+//! #[derive(Clone, Debug, Default, PartialEq)]
+//! pub struct Derived { pub base: Base, pub buddy: Option<Value<Base>>, pub note: Option<String> }
+//!
+//! impl std::ops::Deref for Derived {
+//!     type Target = Base;
+//!     fn deref(&self) -> &Base { &self.base }
+//! }
+//! impl Class for Derived { const ICE_ID: &'static str = "::M::Derived"; }
+//! impl Extends<Base> for Derived {}
+//! impl AnyValue for Derived {
+//!     fn ice_id(&self) -> &str { Self::ICE_ID }
+//!     fn ice_ids(&self) -> &'static [&'static str] {
+//!         &["::Ice::Object", "::M::Base", "::M::Derived"]
+//!     }
+//!     fn ice_write(&self, out: &mut OutputStream) {
+//!         out.start_slice(Self::ICE_ID, Self::COMPACT_ID, false);
+//!         out.write_value(self.buddy.as_ref());
+//!         out.write_optional_member(1, self.note.as_deref());
+//!         out.end_slice();
+//!         self.base.ice_write(out);
+//!     }
+//!     fn ice_read(&mut self, input: &mut InputStream<'_>) -> Result<(), MarshalError> {
+//!         input.start_slice()?;
+//!         self.buddy = input.read_value::<Base>()?;
+//!         self.note = input.read_optional_member(1)?;
+//!         input.end_slice()?;
+//!         self.base.ice_read(input)
+//!     }
+//!     ice_runtime::ice_upcast_derived!(base);
+//! }
+//!
+//! // Once, before decoding (generated `register_types()`):
+//! register_class::<Base>();
+//! register_class::<Derived>();
+//!
+//! // A Derived whose buddy is itself, passed where a Base is expected.
+//! let d = Value::new(Derived { base: Base { id: 1, name: "d".into() }, ..Default::default() });
+//! d.write().buddy = Some(d.clone().upcast());
+//! let mut out = OutputStream::new();
+//! out.set_format(Format::Sliced); // `["format:sliced"]`; the default is Format::Compact
+//! out.write_value(Some(&d.clone().upcast::<Base>()));
+//!
+//! let mut input = InputStream::new(out.as_slice());
+//! input.set_accept_class_cycles(true); // Ice.AcceptClassCycles
+//! let b: Value<Base> = input.read_value::<Base>()?.expect("not null");
+//! assert_eq!(b.read().name, "d"); // a Derived, read as a Base
+//! let back = b.downcast::<Derived>().expect("a Derived");
+//! assert!(Value::ptr_eq(back.read().buddy.as_ref().unwrap(), &b)); // the cycle survived
+//! back.write().buddy = None; // break the cycles, or they are never freed
+//! d.write().buddy = None;
+//! # Ok::<(), MarshalError>(())
+//! ```
+//!
+//! This module must never decode bytes itself; the wire format lives in `class_encoder.rs`
+//! and `class_decoder.rs`.
 
 use super::{InputStream, MarshalError, OptionalFormat, OutputStream};
 use parking_lot::{
@@ -225,6 +311,13 @@ impl PartialEq for ValueRef {
 
 impl Eq for ValueRef {}
 
+impl std::hash::Hash for ValueRef {
+    /// Identity, consistent with `PartialEq`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
+}
+
 /// A shared reference to an instance of class `T` or of a subclass of `T`.
 pub struct Value<T> {
     inner: ValueRef,
@@ -331,6 +424,13 @@ impl<T> PartialEq for Value<T> {
 }
 
 impl<T> Eq for Value<T> {}
+
+impl<T> std::hash::Hash for Value<T> {
+    /// Identity, consistent with `PartialEq`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.hash(state);
+    }
+}
 
 impl<T> AsRef<ValueRef> for Value<T> {
     fn as_ref(&self) -> &ValueRef {

@@ -478,38 +478,17 @@ pub fn vec_exceptions(type_id: &str) -> Option<Box<dyn UserException>> {
 // Vectors.
 // ---------------------------------------------------------------------------------------
 
-/// The vectors folder: `$ICE_VECTORS_DIR`, else the shared reference copy. Fails loudly.
-pub fn vectors_dir() -> PathBuf {
-    let candidates = [
-        std::env::var("ICE_VECTORS_DIR").ok().map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")),
-        Some(PathBuf::from("/work/shared/protocol/vectors")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("encoding").is_dir())
-        .expect("golden vectors not found: set ICE_VECTORS_DIR to the vectors folder")
-}
+#[path = "../common/mod.rs"]
+mod common;
 
-/// Every vector of `encoding/<file>`.
+pub use common::{hex, to_hex, vectors_dir};
+
+/// Every vector of `encoding/<file>`, as JSON (the shared loader of `tests/common`).
 pub fn load_vectors(file: &str) -> Vec<Json> {
-    let path = vectors_dir().join("encoding").join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let json: Json = serde_json::from_str(&text).expect("vector file is JSON");
-    json["vectors"].as_array().expect("vectors array").to_vec()
-}
-
-pub fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+    common::load_encoding(file)
+        .into_iter()
+        .map(|v| v.raw)
         .collect()
-}
-
-pub fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -721,4 +700,128 @@ pub fn build(j: &Json, labels: &mut HashMap<String, ValueRef>) -> Option<ValueRe
         p.write().pb = int(&m["pb"]);
     }
     Some(r)
+}
+
+// ---------------------------------------------------------------------------------------
+// A live ZeroC Ice peer.
+// ---------------------------------------------------------------------------------------
+
+/// A ZeroC Ice for Python server (`tests/scripts/class_echo_server.py`, which also
+/// raises the `Vec` exceptions) and one
+/// connection to it; the server is killed on drop.
+pub struct IcePeer {
+    child: std::process::Child,
+    socket: std::net::TcpStream,
+    request_id: i32,
+    identity: &'static str,
+}
+
+impl IcePeer {
+    pub fn start() -> IcePeer {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scripts/class_echo_server.py");
+        IcePeer::spawn(&[script, vectors_dir()], None, "echo")
+    }
+
+    /// The vectors' preservation peer (`gen/preserve_server.py`): it knows only `PBase`
+    /// and echoes `echoPBaseSliced` (identity `pecho`).
+    pub fn start_preserve_server() -> IcePeer {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let script = vectors_dir().join("gen/preserve_server.py");
+        IcePeer::spawn(
+            &[script, PathBuf::from(port.to_string())],
+            Some(port),
+            "pecho",
+        )
+    }
+
+    /// Runs `/usr/bin/python3 args...`, waits for its first line (the port, unless `port`
+    /// is given) and connects.
+    fn spawn(args: &[PathBuf], port: Option<u16>, identity: &'static str) -> IcePeer {
+        use std::io::{BufRead, Read};
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("this test needs ZeroC Ice for Python at /usr/bin/python3");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("first line");
+        let port = match port.or_else(|| line.trim().parse().ok()) {
+            Some(p) if !line.is_empty() => p,
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the Ice server did not start: {line:?}");
+            }
+        };
+        let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let mut validate = [0u8; 14];
+        socket
+            .read_exact(&mut validate)
+            .expect("validate connection");
+        assert_eq!(&validate[..4], b"IceP");
+        assert_eq!(validate[8], 3, "validate connection message");
+        IcePeer {
+            child,
+            socket,
+            request_id: 0,
+            identity,
+        }
+    }
+
+    /// Sends a request with `params` (a whole encapsulation); returns the reply's
+    /// encapsulation (status 0 required).
+    pub fn invoke(&mut self, operation: &str, params: &[u8]) -> Vec<u8> {
+        let (status, encaps) = self.invoke_any(operation, params);
+        assert_eq!(
+            status,
+            0,
+            "reply status for {operation}: {}",
+            to_hex(&encaps)
+        );
+        encaps
+    }
+
+    /// Sends a request; returns the reply status and what follows it.
+    pub fn invoke_any(&mut self, operation: &str, params: &[u8]) -> (u8, Vec<u8>) {
+        use std::io::{Read, Write};
+        self.request_id += 1;
+        let mut body = OutputStream::new();
+        body.write_i32(self.request_id);
+        body.write_string(self.identity);
+        body.write_string("");
+        body.write_size(0);
+        body.write_string(operation);
+        body.write_u8(0);
+        body.write_size(0);
+        body.write_blob(params);
+        let mut msg = b"IceP\x01\x00\x01\x00\x00\x00".to_vec();
+        msg.extend_from_slice(&((14 + body.len()) as i32).to_le_bytes());
+        msg.extend_from_slice(body.as_slice());
+        self.socket.write_all(&msg).expect("send");
+        let mut header = [0u8; 14];
+        self.socket.read_exact(&mut header).expect("reply header");
+        assert_eq!(header[8], 2, "reply message");
+        let size = i32::from_le_bytes(header[10..14].try_into().unwrap()) as usize;
+        let mut rest = vec![0u8; size - 14];
+        self.socket.read_exact(&mut rest).expect("reply body");
+        assert_eq!(
+            i32::from_le_bytes(rest[..4].try_into().unwrap()),
+            self.request_id
+        );
+        (rest[4], rest[5..].to_vec())
+    }
+}
+
+impl Drop for IcePeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
