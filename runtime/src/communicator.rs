@@ -7,7 +7,7 @@
 //! runtime thread, where they could deadlock, and return [`Error::WouldBlock`] instead.
 
 use crate::connection::{self, Connection, ConnectionConfig, Side};
-use crate::encoding::{ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1};
+use crate::encoding::{EndpointData, ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1};
 use crate::error::{Error, Result};
 use crate::properties::Properties;
 use crate::proxy::ObjectPrx;
@@ -26,6 +26,15 @@ pub type ShutdownFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A hook registered with [`Communicator::on_shutdown`].
 type ShutdownHook = Box<dyn FnOnce() -> ShutdownFuture + Send + 'static>;
+
+/// What a locator resolved: an adapter id, or the identity of a well-known object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum LocatorKey {
+    /// `findAdapterById`.
+    Adapter(String),
+    /// `findObjectById`.
+    Object(crate::identity::Identity),
+}
 
 /// One entry of the connection cache: a connection being established or established.
 type ConnectionSlot = Arc<tokio::sync::Mutex<Option<Connection>>>;
@@ -120,6 +129,8 @@ pub(crate) struct Inner {
     handle: Handle,
     defaults: ClientDefaults,
     connections: Mutex<HashMap<(String, u16), ConnectionSlot>>,
+    /// Endpoints found through the locator, by adapter id or identity.
+    locator_cache: Mutex<HashMap<LocatorKey, Vec<EndpointData>>>,
     shutdown: watch::Sender<bool>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
     /// Completes when every shutdown future has finished.
@@ -151,9 +162,14 @@ where
     Communicator::initialize(args).map(|(c, _)| c)
 }
 
-/// Whether the calling thread is a thread of a tokio runtime (where blocking is forbidden).
+/// Whether blocking the calling thread could stall a tokio runtime: the thread is running a
+/// tokio task, or it is inside a current-thread runtime (whose only thread it would block).
+/// Threads that merely entered a multi-thread runtime's context (such as dispatch threads)
+/// and plain threads may block.
 pub fn on_runtime_thread() -> bool {
-    Handle::try_current().is_ok()
+    tokio::task::try_id().is_some()
+        || Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 impl Communicator {
@@ -191,6 +207,7 @@ impl Communicator {
                 handle,
                 defaults,
                 connections: Mutex::new(HashMap::new()),
+                locator_cache: Mutex::new(HashMap::new()),
                 shutdown: watch::Sender::new(false),
                 shutdown_hooks: Mutex::new(Vec::new()),
                 shutdown_done: watch::Sender::new(false),
@@ -214,15 +231,18 @@ impl Communicator {
         &self.inner.defaults
     }
 
-    /// Runs `future` to completion from a thread outside the runtime. Refuses (with
-    /// [`Error::WouldBlock`]) on a runtime thread, where blocking could deadlock the runtime.
+    /// Runs `future` to completion, blocking the calling thread. Refuses (with
+    /// [`Error::WouldBlock`]) where blocking could stall the runtime (see [`on_runtime_thread`]).
     pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
         if on_runtime_thread() {
             return Err(Error::WouldBlock(
                 "this is a tokio runtime thread: await the call instead of blocking".into(),
             ));
         }
-        Ok(self.inner.handle.block_on(future))
+        // The runtime's own threads drive the I/O; this thread only waits (with the runtime
+        // entered, so that futures can register timers and sockets).
+        let _context = self.inner.handle.enter();
+        Ok(futures::executor::block_on(future))
     }
 
     /// Parses a stringified proxy (`Ice.Default.*` fill in what it omits). The null proxy
@@ -252,6 +272,30 @@ impl Communicator {
     /// Ice's stringified form of a proxy ("" for none).
     pub fn proxy_to_string(&self, proxy: Option<&ObjectPrx>) -> String {
         proxy.map(ToString::to_string).unwrap_or_default()
+    }
+
+    /// Endpoints cached for `key` by an earlier locator lookup.
+    pub(crate) fn cached_endpoints(&self, key: &LocatorKey) -> Option<Vec<EndpointData>> {
+        self.inner.locator_cache.lock().get(key).cloned()
+    }
+
+    /// Caches the endpoints a locator returned (Ice.Default.LocatorCacheTimeout -1: forever).
+    pub(crate) fn cache_endpoints(&self, key: LocatorKey, endpoints: Vec<EndpointData>) {
+        self.inner.locator_cache.lock().insert(key, endpoints);
+    }
+
+    /// Forgets cached endpoints after they failed.
+    pub(crate) fn forget_endpoints(&self, key: &LocatorKey) {
+        self.inner.locator_cache.lock().remove(key);
+    }
+
+    /// The default locator (`Ice.Default.Locator`), if set.
+    pub fn default_locator(&self) -> Result<Option<ObjectPrx>> {
+        let s = self.inner.properties.get("Ice.Default.Locator");
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        self.string_to_proxy_nullable(&s)
     }
 
     /// Whether [`Communicator::destroy`] was called.
@@ -293,7 +337,7 @@ impl Communicator {
         let done = self.inner.shutdown_done.clone();
         self.inner.handle.spawn(async move {
             futures::future::join_all(futures).await;
-            let _ = done.send(true);
+            done.send_replace(true);
         });
     }
 
@@ -350,9 +394,7 @@ impl Communicator {
             return;
         }
         let me = self.clone();
-        self.inner
-            .handle
-            .block_on(async move { me.destroy_async().await });
+        let _ = self.block_on(async move { me.destroy_async().await });
         if let Some(rt) = self.inner.own_runtime.lock().take() {
             rt.shutdown_timeout(Duration::from_secs(1));
         }
@@ -365,6 +407,51 @@ impl Communicator {
         host: &str,
         port: u16,
         connect_timeout: Option<Duration>,
+    ) -> Result<Connection> {
+        let mut config = self.inner.defaults.connection.clone();
+        if let Some(t) = connect_timeout {
+            if self
+                .inner
+                .properties
+                .get_opt("Ice.Override.ConnectTimeout")
+                .is_none()
+            {
+                config.connect_timeout = t;
+            }
+        }
+        self.cached_connection(host, port, config).await
+    }
+
+    /// [`Communicator::connection_to`] for an endpoint whose `-t` is `endpoint_timeout_ms`
+    /// (-1: infinite): as in Ice it bounds connecting and each write, unless
+    /// `Ice.Override.ConnectTimeout` / `Ice.Override.Timeout` say otherwise.
+    pub async fn connection_for_endpoint(
+        &self,
+        host: &str,
+        port: u16,
+        endpoint_timeout_ms: i32,
+    ) -> Result<Connection> {
+        let mut config = self.inner.defaults.connection.clone();
+        let props = &self.inner.properties;
+        let endpoint_timeout = match endpoint_timeout_ms {
+            t if t > 0 => Duration::from_millis(t as u64),
+            _ => Duration::ZERO,
+        };
+        if props.get_opt("Ice.Override.Timeout").is_none() {
+            config.write_timeout = endpoint_timeout;
+            if props.get_opt("Ice.Override.ConnectTimeout").is_none() && !endpoint_timeout.is_zero()
+            {
+                config.connect_timeout = endpoint_timeout;
+            }
+        }
+        self.cached_connection(host, port, config).await
+    }
+
+    async fn cached_connection(
+        &self,
+        host: &str,
+        port: u16,
+        config: ConnectionConfig,
     ) -> Result<Connection> {
         if self.is_destroyed() {
             return Err(Error::CommunicatorDestroyed);
@@ -380,17 +467,6 @@ impl Communicator {
         if let Some(c) = guard.as_ref() {
             if c.is_active() {
                 return Ok(c.clone());
-            }
-        }
-        let mut config = self.inner.defaults.connection.clone();
-        if let Some(t) = connect_timeout {
-            if self
-                .inner
-                .properties
-                .get_opt("Ice.Override.ConnectTimeout")
-                .is_none()
-            {
-                config.connect_timeout = t;
             }
         }
         let c = connection::connect(host, port, config).await?;

@@ -201,7 +201,8 @@ pub fn decompress(message: &[u8], max: usize) -> Result<Vec<u8>> {
         });
     }
     let body_len = uncompressed - HEADER_SIZE;
-    let mut out = Vec::with_capacity(uncompressed);
+    // The vector grows with the data bzip2 really produces (a lie costs nothing up front).
+    let mut out = Vec::with_capacity(uncompressed.min(1 << 20));
     out.extend_from_slice(header);
     let decoder = bzip2::read::BzDecoder::new(&rest[4..]);
     // Read one byte more than announced to detect a stream longer than its size field.
@@ -297,19 +298,38 @@ pub struct RequestFields<'a> {
     pub params: &'a [u8],
 }
 
-/// Writes identity, facet, operation, mode, context and parameters of a request.
-pub fn write_request_fields(out: &mut OutputStream, r: &RequestFields<'_>) {
-    out.write_string(&r.identity.name);
-    out.write_string(&r.identity.category);
-    if r.facet.is_empty() {
+/// Writes identity, facet, operation, mode and context of a request: everything before the
+/// parameter encapsulation.
+pub fn write_request_prefix(
+    out: &mut OutputStream,
+    identity: &Identity,
+    facet: &str,
+    operation: &str,
+    mode: OperationMode,
+    context: &Context,
+) {
+    write_target(out, identity, facet, operation);
+    out.write_u8(mode as u8);
+    write_context(out, context);
+}
+
+/// Writes an identity, a facet (as the 0- or 1-element sequence) and an operation: the start
+/// of a request, and the body of reply statuses 2 to 4.
+pub fn write_target(out: &mut OutputStream, identity: &Identity, facet: &str, operation: &str) {
+    out.write_string(&identity.name);
+    out.write_string(&identity.category);
+    if facet.is_empty() {
         out.write_size(0);
     } else {
         out.write_size(1);
-        out.write_string(r.facet);
+        out.write_string(facet);
     }
-    out.write_string(r.operation);
-    out.write_u8(r.mode as u8);
-    write_context(out, r.context);
+    out.write_string(operation);
+}
+
+/// Writes identity, facet, operation, mode, context and parameters of a request.
+pub fn write_request_fields(out: &mut OutputStream, r: &RequestFields<'_>) {
+    write_request_prefix(out, r.identity, r.facet, r.operation, r.mode, r.context);
     out.write_i32((r.params.len() + 6) as i32);
     out.write_u8(r.encoding.major);
     out.write_u8(r.encoding.minor);

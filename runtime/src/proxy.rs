@@ -7,15 +7,16 @@
 //! before sending, a graceful close by the server) is retried per `Ice.RetryIntervals`; after
 //! a connection loss only idempotent and nonmutating operations are retried.
 
-use crate::communicator::{on_runtime_thread, Communicator};
+use crate::communicator::{on_runtime_thread, Communicator, LocatorKey};
 use crate::connection::{Connection, InvokeFailure};
+use crate::encoding::Encode;
 use crate::encoding::{
     EncodingVersion, EndpointData, InputStream, InvocationMode, OutputStream, ProxyData,
 };
 use crate::error::{Error, Result};
 use crate::identity::{Context, Identity, OperationMode, ReplyStatus};
 use crate::incoming::HEADER_SIZE;
-use crate::protocol::{self, MessageType, RequestFields};
+use crate::protocol::{self, MessageType};
 use parking_lot::Mutex;
 use std::future::Future;
 use std::sync::Arc;
@@ -87,6 +88,32 @@ fn user_exception_id(payload: &[u8], encoding: EncodingVersion) -> String {
     id.unwrap_or_else(|_| "user exception".to_owned())
 }
 
+/// Calls `operation` (`findAdapterById` or `findObjectById`) on the locator and decodes the
+/// proxy it returns; a null proxy or the operation's user exception mean "not registered".
+async fn find(
+    locator: &ObjectPrx,
+    operation: &str,
+    what: &str,
+    params: impl FnOnce(&mut OutputStream),
+) -> Result<ProxyData> {
+    let mut out = OutputStream::new();
+    out.set_encoding(locator.ice_get_encoding_version());
+    params(&mut out);
+    let reply = locator
+        .ice_twoway()
+        .invoke(operation, OperationMode::Nonmutating, out.as_slice(), None)
+        .await?;
+    if !reply.is_ok() {
+        return Err(Error::NotRegistered(format!(
+            "{what}: the locator raised {}",
+            user_exception_id(reply.payload(), reply.encoding())
+        )));
+    }
+    let mut input = reply.input();
+    ProxyData::decode(&mut input)?
+        .ok_or_else(|| Error::NotRegistered(format!("{what}: unknown to the locator")))
+}
+
 /// Blocking waits for invocation futures, for code outside the tokio runtime.
 pub trait Wait<T, E>: Future<Output = std::result::Result<T, E>> + Sized {
     /// Blocks the calling thread until the future completes. Refuses with
@@ -107,6 +134,38 @@ where
             .into());
         }
         futures::executor::block_on(self)
+    }
+}
+
+/// A request being built by [`ObjectPrx::start_request`]: write the parameters into
+/// [`OutgoingRequest::params`], then [`OutgoingRequest::invoke`].
+pub struct OutgoingRequest {
+    proxy: ObjectPrx,
+    out: OutputStream,
+    mode: OperationMode,
+}
+
+impl std::fmt::Debug for OutgoingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingRequest")
+            .field("proxy", &self.proxy)
+            .field("bytes", &self.out.len())
+            .finish()
+    }
+}
+
+impl OutgoingRequest {
+    /// The stream to write the parameters into (inside the parameter encapsulation, in the
+    /// proxy's encoding).
+    pub fn params(&mut self) -> &mut OutputStream {
+        &mut self.out
+    }
+
+    /// Closes the parameters and sends the request; see [`ObjectPrx::invoke`].
+    pub fn invoke(mut self) -> impl Future<Output = Result<Reply>> + Send + 'static {
+        self.out.end_encapsulation();
+        protocol::finish_message(&mut self.out);
+        self.proxy.send(self.out.into_vec(), self.mode)
     }
 }
 
@@ -168,6 +227,8 @@ struct PrxInner {
     invocation_timeout: i32,
     fixed: Option<Connection>,
     batch: Option<Arc<BatchQueue>>,
+    /// `ice_locator`; `None` means `Ice.Default.Locator`.
+    locator: Option<ObjectPrx>,
 }
 
 /// A proxy for a remote Ice object (cheap to clone).
@@ -185,6 +246,15 @@ impl std::fmt::Debug for ObjectPrx {
 impl std::fmt::Display for ObjectPrx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(&self.inner.data, f)
+    }
+}
+
+impl Eq for ObjectPrx {}
+
+impl std::hash::Hash for ObjectPrx {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal proxies have equal data; the other fields only refine equality.
+        self.inner.data.hash(state);
     }
 }
 
@@ -217,11 +287,9 @@ impl TypedProxy for ObjectPrx {
     }
 }
 
+/// Batch datagram proxies are refused like datagram ones (no udp transport).
 fn is_batch(mode: InvocationMode) -> bool {
-    matches!(
-        mode,
-        InvocationMode::BatchOneway | InvocationMode::BatchDatagram
-    )
+    mode == InvocationMode::BatchOneway
 }
 
 /// Whether Ice retries after `error` (ICE-PROTOCOL.md 9.2 and Ice's retry rules).
@@ -249,6 +317,7 @@ impl ObjectPrx {
                 invocation_timeout: timeout,
                 fixed: None,
                 batch,
+                locator: None,
             }),
         }
     }
@@ -261,6 +330,7 @@ impl ObjectPrx {
             invocation_timeout: self.inner.invocation_timeout,
             fixed: self.inner.fixed.clone(),
             batch: None,
+            locator: self.inner.locator.clone(),
         };
         f(&mut inner);
         if is_batch(inner.data.mode) {
@@ -409,6 +479,12 @@ impl ObjectPrx {
         self.with(|p| p.data.encoding = encoding)
     }
 
+    /// A proxy that resolves adapter ids and well-known identities with `locator` instead
+    /// of `Ice.Default.Locator`.
+    pub fn ice_locator(&self, locator: Option<ObjectPrx>) -> ObjectPrx {
+        self.with(|p| p.locator = locator)
+    }
+
     /// A proxy bound to `connection`: every invocation uses it, without retries.
     pub fn ice_fixed(&self, connection: &Connection) -> ObjectPrx {
         self.with(|p| p.fixed = Some(connection.clone()))
@@ -434,11 +510,71 @@ impl ObjectPrx {
         &self,
         fut: impl Future<Output = Result<T>> + Send + 'static,
     ) -> impl Future<Output = Result<T>> + Send + 'static {
-        let task = self.inner.communicator.runtime_handle().spawn(fut);
+        let communicator = self.inner.communicator.clone();
+        let task = communicator.runtime_handle().spawn(fut);
         async move {
-            task.await
-                .map_err(|e| Error::Other(format!("invocation task failed: {e}")))?
+            task.await.map_err(|e| {
+                if communicator.is_destroyed() {
+                    Error::CommunicatorDestroyed
+                } else {
+                    Error::Other(format!("invocation task failed: {e}"))
+                }
+            })?
         }
+    }
+
+    /// The endpoints to use: the proxy's own, or those its locator returns for its adapter
+    /// id or identity (with the cache key, so that failing endpoints can be forgotten).
+    async fn endpoints(&self) -> Result<(Vec<EndpointData>, Option<LocatorKey>)> {
+        let data = &self.inner.data;
+        if !data.endpoints.is_empty() {
+            return Ok((data.endpoints.clone(), None));
+        }
+        let communicator = &self.inner.communicator;
+        let locator = match &self.inner.locator {
+            Some(l) => l.clone(),
+            None => communicator.default_locator()?.ok_or_else(|| {
+                Error::NoEndpoint(format!(
+                    "proxy `{data}' has no endpoints and no locator is configured \
+                     (Ice.Default.Locator)"
+                ))
+            })?,
+        };
+        let key = if data.adapter_id.is_empty() {
+            LocatorKey::Object(data.identity.clone())
+        } else {
+            LocatorKey::Adapter(data.adapter_id.clone())
+        };
+        if let Some(e) = communicator.cached_endpoints(&key) {
+            return Ok((e, Some(key)));
+        }
+        let mut found = match &key {
+            LocatorKey::Adapter(id) => {
+                find(&locator, "findAdapterById", id, |out| out.write_string(id)).await?
+            }
+            LocatorKey::Object(identity) => {
+                let what = format!("object `{}'", identity);
+                find(&locator, "findObjectById", &what, |out| {
+                    identity.encode(out)
+                })
+                .await?
+            }
+        };
+        // A well-known object may be registered with an adapter id: resolve that too.
+        if found.endpoints.is_empty() && !found.adapter_id.is_empty() {
+            let id = found.adapter_id.clone();
+            found = find(&locator, "findAdapterById", &id, |out| {
+                out.write_string(&id)
+            })
+            .await?;
+        }
+        if found.endpoints.is_empty() {
+            return Err(Error::NotRegistered(format!(
+                "the locator returned no endpoints for `{data}'"
+            )));
+        }
+        communicator.cache_endpoints(key.clone(), found.endpoints.clone());
+        Ok((found.endpoints, Some(key)))
     }
 
     /// Finds (or establishes) the connection for the next attempt: the fixed one, else the
@@ -452,8 +588,9 @@ impl ObjectPrx {
         }
         let communicator = &self.inner.communicator;
         let defaults = communicator.client_defaults();
+        let (endpoints, key) = self.endpoints().await?;
         let mut last = None;
-        for e in &self.inner.data.endpoints {
+        for e in &endpoints {
             let EndpointData::Tcp(t) = e else { continue };
             if self.inner.data.secure {
                 continue;
@@ -469,29 +606,59 @@ impl ObjectPrx {
                 Ok(p) if p > 0 => p,
                 _ => continue,
             };
-            let timeout = (t.timeout > 0).then(|| Duration::from_millis(t.timeout as u64));
-            match communicator.connection_to(host, port, timeout).await {
+            match communicator
+                .connection_for_endpoint(host, port, t.timeout)
+                .await
+            {
                 Ok(c) => return Ok(c),
                 Err(err) => last = Some(err),
             }
         }
+        if let Some(key) = &key {
+            communicator.forget_endpoints(key);
+        }
         Err(last.unwrap_or_else(|| {
-            Error::NoEndpoint(if self.inner.data.endpoints.is_empty() {
-                format!(
-                    "proxy `{}' has no endpoints (locators are not supported)",
-                    self.inner.data
-                )
-            } else {
-                format!("proxy `{}' has no usable tcp endpoint", self.inner.data)
-            })
+            Error::NoEndpoint(format!(
+                "proxy `{}' has no usable tcp endpoint",
+                self.inner.data
+            ))
         }))
     }
 
+    /// Starts a request for `operation`: the header, identity, facet, operation, mode and
+    /// context are written, and the parameter encapsulation is open (in the proxy's encoding)
+    /// for the caller to write the parameters into [`OutgoingRequest::params`]. `context`
+    /// replaces the proxy's context for this call when given. This is what generated typed
+    /// proxies use: the parameters are encoded in place, in the final message buffer.
+    pub fn start_request(
+        &self,
+        operation: &str,
+        mode: OperationMode,
+        context: Option<&Context>,
+    ) -> OutgoingRequest {
+        let data = &self.inner.data;
+        let mut out = OutputStream::with_capacity(128);
+        protocol::write_header(&mut out, MessageType::Request);
+        out.write_i32(0);
+        protocol::write_request_prefix(
+            &mut out,
+            &data.identity,
+            &data.facet,
+            operation,
+            mode,
+            context.unwrap_or(&self.inner.context),
+        );
+        out.start_encapsulation(data.encoding);
+        OutgoingRequest {
+            proxy: self.clone(),
+            out,
+            mode,
+        }
+    }
+
     /// Invokes `operation` with the encoded parameters `params` (the body of the parameter
-    /// encapsulation, in [`ObjectPrx::ice_get_encoding_version`]'s encoding). `context`
-    /// replaces the proxy's context for this call when given. Marshals at once; the
-    /// returned future resolves to the reply (twoway), or to an empty `Ok` reply once a oneway
-    /// request is queued or a batch request is queued in the batch.
+    /// encapsulation, in [`ObjectPrx::ice_get_encoding_version`]'s encoding); see
+    /// [`ObjectPrx::start_request`] for the in-place form.
     pub fn invoke(
         &self,
         operation: &str,
@@ -499,16 +666,20 @@ impl ObjectPrx {
         params: &[u8],
         context: Option<&Context>,
     ) -> impl Future<Output = Result<Reply>> + Send + 'static {
+        let mut request = self.start_request(operation, mode, context);
+        request.params().write_blob(params);
+        request.invoke()
+    }
+
+    /// Sends a complete request message (request id 0, patched per attempt) according to the
+    /// proxy's mode. The returned future resolves to the reply (twoway), or to an empty `Ok`
+    /// reply once a oneway request is queued or a batch request is queued in the batch.
+    fn send(
+        &self,
+        message: Vec<u8>,
+        mode: OperationMode,
+    ) -> impl Future<Output = Result<Reply>> + Send + 'static {
         let data = &self.inner.data;
-        let fields = RequestFields {
-            identity: &data.identity,
-            facet: &data.facet,
-            operation,
-            mode,
-            context: context.unwrap_or(&self.inner.context),
-            encoding: data.encoding,
-            params,
-        };
         let me = self.clone();
         let empty = Reply {
             status: ReplyStatus::Ok,
@@ -517,27 +688,37 @@ impl ObjectPrx {
             communicator: self.inner.communicator.clone(),
         };
         if let Some(batch) = &self.inner.batch {
-            let mut body = OutputStream::with_capacity(64 + params.len());
-            protocol::write_request_fields(&mut body, &fields);
+            // A batched request is the message without its header and request id.
+            let body = message.get(HEADER_SIZE + 4..).unwrap_or_default();
             let auto = self
                 .inner
                 .communicator
                 .client_defaults()
                 .batch_auto_flush_size;
-            let flush = batch.push(body.as_slice(), auto);
+            let flush = batch.push(body, auto);
             let task = flush.map(|message| {
                 let me = me.clone();
                 self.spawn(async move { me.send_batch(message).await })
             });
-            return futures::future::Either::Left(async move {
+            return futures::future::Either::Left(futures::future::Either::Left(async move {
                 if let Some(task) = task {
                     task.await?;
                 }
                 Ok(empty)
-            });
+            }));
+        }
+        if matches!(
+            data.mode,
+            InvocationMode::Datagram | InvocationMode::BatchDatagram
+        ) {
+            let e = Error::NoEndpoint(format!(
+                "proxy `{data}' is a datagram proxy: udp is not supported"
+            ));
+            return futures::future::Either::Left(futures::future::Either::Right(
+                async move { Err(e) },
+            ));
         }
         let twoway = data.mode == InvocationMode::Twoway;
-        let message = protocol::encode_request(0, &fields);
         let idempotent = mode != OperationMode::Normal;
         let timeout = self.inner.invocation_timeout;
         let task = self.spawn(async move {
@@ -601,6 +782,28 @@ impl ObjectPrx {
                 Ok(c) => c.invoke(msg, twoway, compress).await,
                 Err(error) => Err(InvokeFailure { error, sent: false }),
             };
+            // Ice retries an indirect proxy whose object does not exist: the locator's answer
+            // may be stale (the cache entry of a well-known object is dropped first).
+            let stale = matches!(
+                &result,
+                Ok(Some(protocol::ReplyMessage {
+                    body: protocol::ReplyBody::NotExist {
+                        status: ReplyStatus::ObjectNotExist,
+                        ..
+                    },
+                    ..
+                }))
+            ) && self.inner.data.endpoints.is_empty()
+                && self.inner.fixed.is_none();
+            if stale && !last {
+                if self.inner.data.adapter_id.is_empty() {
+                    self.inner
+                        .communicator
+                        .forget_endpoints(&LocatorKey::Object(self.inner.data.identity.clone()));
+                }
+                attempt += 1;
+                continue;
+            }
             match result {
                 Ok(reply) => return Ok(reply),
                 Err(f) => {

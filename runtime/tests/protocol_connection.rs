@@ -1,10 +1,11 @@
 //! Client and server connections of this runtime talking to each other.
 
+mod protocol_support;
 use ice_runtime::connection::{self, ConnectionConfig, Side};
-use ice_runtime::encoding::ENCODING_1_1;
 use ice_runtime::incoming::{IncomingRequest, RequestHandler, Responder};
-use ice_runtime::protocol::{encode_request, ReplyBody, RequestFields};
-use ice_runtime::{Context, Error, Identity, OperationMode, ReplyStatus};
+use ice_runtime::protocol::ReplyBody;
+use ice_runtime::{Error, ReplyStatus};
+use protocol_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,42 +27,16 @@ impl RequestHandler for Echo {
             "sleep" => {
                 std::thread::spawn(move || {
                     std::thread::sleep(Duration::from_millis(200));
-                    reply(request, responder)
+                    echo_reply(request, responder)
                 });
             }
-            _ => reply(request, responder),
+            _ => echo_reply(request, responder),
         }
     }
 }
 
-fn reply(request: IncomingRequest, responder: Responder) {
-    let mut out = responder.start_reply(ReplyStatus::Ok, request.params.len() + 6);
-    out.start_encapsulation(request.encoding);
-    out.write_blob(&request.params);
-    out.end_encapsulation();
-    responder.send(out);
-}
-
-fn request(op: &str, params: &[u8]) -> Vec<u8> {
-    encode_request(
-        0,
-        &RequestFields {
-            identity: &Identity::new("echo"),
-            facet: "",
-            operation: op,
-            mode: OperationMode::Normal,
-            context: &Context::new(),
-            encoding: ENCODING_1_1,
-            params,
-        },
-    )
-}
-
 async fn server(handler: Arc<Echo>) -> connection::Listener {
-    let config = ConnectionConfig {
-        side: Side::Server,
-        ..ConnectionConfig::default()
-    };
+    let config = ConnectionConfig::defaults(Side::Server);
     connection::listen("127.0.0.1", 0, config, handler)
         .await
         .unwrap()
@@ -85,19 +60,22 @@ async fn twoway_oneway_compressed_and_concurrent_calls() {
     assert!(conn.description().contains("remote address = 127.0.0.1:"));
 
     let r = conn
-        .invoke(request("op", b"\x02hi"), true, false)
+        .invoke(request(0, "op", b"\x02hi"), true, false)
         .await
         .unwrap();
     assert_eq!(payload(r), b"\x02hi");
 
     // Compressed both ways.
     let big = vec![b'z'; 5000];
-    let r = conn.invoke(request("op", &big), true, true).await.unwrap();
+    let r = conn
+        .invoke(request(0, "op", &big), true, true)
+        .await
+        .unwrap();
     assert_eq!(payload(r), big);
 
     // Oneway: queued, never answered.
     assert!(conn
-        .invoke(request("op", b""), false, false)
+        .invoke(request(0, "op", b""), false, false)
         .await
         .unwrap()
         .is_none());
@@ -111,7 +89,7 @@ async fn twoway_oneway_compressed_and_concurrent_calls() {
         calls.push(tokio::spawn(async move {
             (
                 body.clone(),
-                c.invoke(request(op, &body), true, false).await,
+                c.invoke(request(0, op, &body), true, false).await,
             )
         }));
     }
@@ -123,7 +101,7 @@ async fn twoway_oneway_compressed_and_concurrent_calls() {
 
     // A dropped responder answers UnknownException.
     let r = conn
-        .invoke(request("drop", b""), true, false)
+        .invoke(request(0, "drop", b""), true, false)
         .await
         .unwrap();
     assert!(matches!(
@@ -154,7 +132,7 @@ async fn closing_the_server_fails_or_answers_pending_calls() {
         .await
         .unwrap();
     let c = conn.clone();
-    let slow = tokio::spawn(async move { c.invoke(request("sleep", b"x"), true, false).await });
+    let slow = tokio::spawn(async move { c.invoke(request(0, "sleep", b"x"), true, false).await });
     tokio::time::sleep(Duration::from_millis(50)).await;
     // The graceful close waits for the dispatch in progress: the call gets its reply.
     listener.close().await;
@@ -170,4 +148,39 @@ async fn connecting_to_a_closed_port_is_refused() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::ConnectionRefused(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn ipv6_and_endpoint_listeners() {
+    let echo = Arc::new(Echo::default());
+    let endpoint: ice_runtime::encoding::EndpointData = "tcp -h ::1 -p 0 -t 5000".parse().unwrap();
+    let config = ConnectionConfig::defaults(Side::Server);
+    let listener = match connection::listen_endpoint(&endpoint, config, echo).await {
+        Ok(l) => l,
+        Err(e) => {
+            // Machines without IPv6 loopback cannot run this test; say so loudly.
+            panic!("cannot listen on ::1: {e}");
+        }
+    };
+    let published = listener.local_endpoint().to_string();
+    assert!(published.starts_with("tcp -h \"::1\" -p "), "{published}");
+    assert!(published.ends_with("-t 5000"), "{published}");
+    let port = listener.local_addr().port();
+    assert_ne!(port, 0);
+    for host in ["::1", "[::1]"] {
+        let conn = connection::connect(host, port, ConnectionConfig::default())
+            .await
+            .unwrap();
+        let r = conn
+            .invoke(request(0, "op", b"\x01"), true, false)
+            .await
+            .unwrap();
+        assert_eq!(payload(r), b"\x01");
+    }
+    let udp: ice_runtime::encoding::EndpointData = "udp -h 127.0.0.1 -p 0".parse().unwrap();
+    let e =
+        connection::listen_endpoint(&udp, ConnectionConfig::default(), Arc::new(Echo::default()))
+            .await
+            .unwrap_err();
+    assert!(matches!(e, Error::EndpointParse { .. }), "{e:?}");
 }

@@ -14,7 +14,7 @@ pub use crate::dispatch::pool::ThreadPoolConfig;
 pub use endpoints::{parse_endpoints, TcpEndpoint};
 
 use crate::dispatch::pool::{Job, Pool, Runner};
-use crate::dispatch::{Current, Request, Servant, ServantLocator};
+use crate::dispatch::{Current, IntoServant, Request, Servant, ServantLocator};
 use crate::error::{Error, Result};
 use crate::identity::{Identity, ReplyStatus};
 use crate::incoming::{IncomingRequest, RequestHandler, Responder};
@@ -23,6 +23,7 @@ use servants::{Found, ServantMaps};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -94,6 +95,8 @@ pub(crate) struct AdapterShared {
     pool: Pool,
     runtime: tokio::runtime::Handle,
     state: Mutex<State>,
+    /// False from deactivation on; read without a lock on the request path.
+    accepting: AtomicBool,
     in_flight: Arc<InFlight>,
     /// Resources (listeners, ...) closed on deactivation, in order.
     on_deactivate: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
@@ -113,12 +116,29 @@ impl Drop for AdapterShared {
     }
 }
 
-/// Counts dispatches from the moment a request is accepted until its reply is sent.
+/// Counts dispatches from the moment a request is accepted until its reply is sent. The
+/// count is atomic (no lock on the request path); the mutex only orders the wake-up of
+/// threads waiting for zero.
 #[derive(Default)]
 struct InFlight {
-    count: Mutex<usize>,
+    count: AtomicUsize,
+    lock: Mutex<()>,
     zero: Condvar,
     zero_async: tokio::sync::Notify,
+}
+
+impl InFlight {
+    fn get(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Blocks until the count is zero.
+    fn wait_zero(&self) {
+        let mut guard = self.lock.lock();
+        while self.get() > 0 {
+            self.zero.wait(&mut guard);
+        }
+    }
 }
 
 /// Held by each request from acceptance until its dispatch is over.
@@ -126,16 +146,16 @@ pub(crate) struct DispatchToken(Arc<InFlight>);
 
 impl DispatchToken {
     fn new(in_flight: &Arc<InFlight>) -> DispatchToken {
-        *in_flight.count.lock() += 1;
+        in_flight.count.fetch_add(1, Ordering::SeqCst);
         DispatchToken(Arc::clone(in_flight))
     }
 }
 
 impl Drop for DispatchToken {
     fn drop(&mut self) {
-        let mut n = self.0.count.lock();
-        *n -= 1;
-        if *n == 0 {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // Taking the lock orders this wake-up after a waiter's check of the count.
+            let _guard = self.0.lock.lock();
             self.0.zero.notify_all();
             self.0.zero_async.notify_waiters();
         }
@@ -166,6 +186,7 @@ impl ObjectAdapter {
             servants: RwLock::new(ServantMaps::default()),
             runtime,
             state: Mutex::new(State::Holding),
+            accepting: AtomicBool::new(true),
             in_flight: Arc::new(InFlight::default()),
             on_deactivate: Mutex::new(Vec::new()),
             config,
@@ -220,6 +241,18 @@ impl ObjectAdapter {
         s
     }
 
+    /// A proxy for `identity` on this adapter's endpoints (Ice's `createProxy`); needs an
+    /// adapter created by a communicator.
+    pub fn create_proxy(&self, identity: &Identity) -> Result<crate::proxy::ObjectPrx> {
+        let communicator = self.shared.communicator.as_ref().ok_or_else(|| {
+            Error::Other(format!(
+                "object adapter `{}' has no communicator to create proxies with",
+                self.shared.name
+            ))
+        })?;
+        communicator.string_to_proxy(&self.proxy_string(identity))
+    }
+
     /// The runtime on which pending dispatches run.
     pub fn runtime_handle(&self) -> &tokio::runtime::Handle {
         &self.shared.runtime
@@ -243,14 +276,14 @@ impl ObjectAdapter {
     // ---- servants ----
 
     /// Adds a servant for `identity` (default facet).
-    pub fn add(&self, servant: Arc<dyn Servant>, identity: Identity) -> Result<()> {
+    pub fn add(&self, servant: impl IntoServant, identity: Identity) -> Result<()> {
         self.add_facet(servant, identity, "")
     }
 
     /// Adds a servant for `identity` and `facet`.
     pub fn add_facet(
         &self,
-        servant: Arc<dyn Servant>,
+        servant: impl IntoServant,
         identity: Identity,
         facet: &str,
     ) -> Result<()> {
@@ -259,18 +292,18 @@ impl ObjectAdapter {
         self.shared
             .servants
             .write()
-            .add(servant, identity, facet.to_owned())
+            .add(servant.into_servant(), identity, facet.to_owned())
     }
 
     /// Adds a servant under a new identity whose name is a random UUID; returns the identity.
-    pub fn add_with_uuid(&self, servant: Arc<dyn Servant>) -> Result<Identity> {
+    pub fn add_with_uuid(&self, servant: impl IntoServant) -> Result<Identity> {
         let identity = Identity::new(servants::uuid());
         self.add(servant, identity.clone())?;
         Ok(identity)
     }
 
     /// Adds a servant for `identity` and `facet` with a random UUID name.
-    pub fn add_facet_with_uuid(&self, servant: Arc<dyn Servant>, facet: &str) -> Result<Identity> {
+    pub fn add_facet_with_uuid(&self, servant: impl IntoServant, facet: &str) -> Result<Identity> {
         let identity = Identity::new(servants::uuid());
         self.add_facet(servant, identity.clone(), facet)?;
         Ok(identity)
@@ -318,12 +351,12 @@ impl ObjectAdapter {
 
     /// Adds a default servant for `category` (`""`: for every category without one). It
     /// serves every identity of that category that has no servant of its own.
-    pub fn add_default_servant(&self, servant: Arc<dyn Servant>, category: &str) -> Result<()> {
+    pub fn add_default_servant(&self, servant: impl IntoServant, category: &str) -> Result<()> {
         self.check_not_destroyed()?;
         self.shared
             .servants
             .write()
-            .add_default(servant, category.to_owned())
+            .add_default(servant.into_servant(), category.to_owned())
     }
 
     /// Removes the default servant of `category` and returns it.
@@ -425,6 +458,7 @@ impl ObjectAdapter {
                 return;
             }
             *state = State::Deactivated;
+            self.shared.accepting.store(false, Ordering::SeqCst);
             std::mem::take(&mut *self.shared.on_deactivate.lock())
         };
         // Queued requests are still dispatched.
@@ -456,12 +490,7 @@ impl ObjectAdapter {
                 state = self.shared.state.lock();
             }
         }
-        {
-            let mut n = self.shared.in_flight.count.lock();
-            while *n > 0 {
-                self.shared.in_flight.zero.wait(&mut n);
-            }
-        }
+        self.shared.in_flight.wait_zero();
         let closing = std::mem::take(&mut *self.shared.closing.lock());
         for task in closing {
             let _ = futures::executor::block_on(task);
@@ -476,7 +505,7 @@ impl ObjectAdapter {
         }
         loop {
             let notified = self.shared.in_flight.zero_async.notified();
-            if *self.shared.in_flight.count.lock() == 0 {
+            if self.shared.in_flight.get() == 0 {
                 break;
             }
             notified.await;
@@ -505,9 +534,14 @@ impl ObjectAdapter {
         self.shared.pool.shutdown();
     }
 
+    /// Dispatch threads running now (between `Size` and `SizeMax`).
+    pub fn dispatch_thread_count(&self) -> usize {
+        self.shared.pool.thread_count()
+    }
+
     /// Requests received and not yet answered (queued, on a thread, or pending).
     pub fn dispatch_count(&self) -> usize {
-        *self.shared.in_flight.count.lock()
+        self.shared.in_flight.get()
     }
 
     /// Whether the calling thread is one of this adapter's dispatch threads and every one of
@@ -530,6 +564,40 @@ pub fn current_dispatch_thread_adapter() -> Option<String> {
     crate::dispatch::pool::current_pool_name()
 }
 
+/// For blocking invocation forms, before they block: refuses (with [`Error::WouldBlock`])
+/// a call to `host:port` made from a dispatch thread of an adapter that listens there when
+/// every dispatch thread of that adapter is busy and the pool cannot grow. The request
+/// would wait for a thread that waits for its reply: a certain deadlock (as in Ice with a
+/// pool of size 1). Answer such operations with `Dispatch::Pending` instead.
+///
+/// Not detected: cycles through other servers or other adapters (A calls B which calls A).
+pub fn check_blocking_invocation(host: &str, port: u16) -> Result<()> {
+    let Some(shared) = crate::dispatch::pool::current_adapter() else {
+        return Ok(());
+    };
+    let adapter = ObjectAdapter { shared };
+    if !adapter.blocking_call_would_deadlock() {
+        return Ok(());
+    }
+    let local = |h: &str| matches!(h, "" | "*" | "0.0.0.0" | "127.0.0.1" | "localhost" | "::1");
+    let ours = adapter
+        .endpoints()
+        .iter()
+        .any(|e| e.port == port && (e.host == host || (local(&e.host) && local(host))));
+    if ours {
+        return Err(Error::WouldBlock(format!(
+            "a blocking call from a dispatch thread of object adapter `{}' to its own \
+             endpoint {host}:{port} would deadlock: all {} of its dispatch threads are busy \
+             (this one included); return Dispatch::pending(...) with the call's future \
+             instead, or raise {}.ThreadPool.SizeMax",
+            adapter.name(),
+            adapter.shared.pool.size_max(),
+            adapter.name()
+        )));
+    }
+    Ok(())
+}
+
 fn check_identity(identity: &Identity) -> Result<()> {
     if identity.name.is_empty() {
         return Err(Error::Other(format!(
@@ -542,13 +610,14 @@ fn check_identity(identity: &Identity) -> Result<()> {
 
 impl RequestHandler for ObjectAdapter {
     fn handle_request(&self, request: IncomingRequest, responder: Responder) {
-        let state = *self.shared.state.lock();
-        if matches!(state, State::Deactivated | State::Destroyed) {
+        // Counted before the check: deactivation clears `accepting` and then waits for the
+        // count, so a request is either refused here or waited for there.
+        let token = DispatchToken::new(&self.shared.in_flight);
+        if !self.shared.accepting.load(Ordering::SeqCst) {
             // As Ice: a deactivated adapter's objects no longer exist.
             crate::dispatch::send_not_exist(responder, &request);
             return;
         }
-        let token = DispatchToken::new(&self.shared.in_flight);
         let runner: Runner = Arc::downgrade(&self.shared);
         self.shared.pool.push(
             Job {

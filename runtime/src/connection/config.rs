@@ -65,11 +65,15 @@ pub struct ConnectionConfig {
     /// (`Ice.Connection.MaxDispatches`, `<Adapter>.Connection.MaxDispatches`; default 100).
     pub max_dispatches: usize,
     /// Time allowed to connect and receive the validation message
-    /// (`Ice.Override.ConnectTimeout`, else the endpoint timeout, else 60 s).
+    /// (`Ice.Override.ConnectTimeout`, else `Ice.Override.Timeout`, else the endpoint timeout,
+    /// else 60 s).
     pub connect_timeout: Duration,
     /// Time a graceful close waits for the peer to close the socket
     /// (`Ice.Override.CloseTimeout`, default 10 s).
     pub close_timeout: Duration,
+    /// How long a write may make no progress before the connection is closed (Ice uses the
+    /// endpoint timeout for this; `Ice.Override.Timeout`, default 60 s; zero: no limit).
+    pub write_timeout: Duration,
     /// Bytes of outgoing messages a connection may queue; a peer that stops reading its
     /// replies beyond this is disconnected (`Ice.Connection.MaxWriteQueue` in KiB;
     /// default four times the message size limit, at least 4 MiB).
@@ -84,8 +88,7 @@ pub struct ConnectionConfig {
 
 impl Default for ConnectionConfig {
     fn default() -> Self {
-        ConnectionConfig::from_properties(&Properties::new(), Side::Client, None)
-            .unwrap_or_else(|_| builtin_defaults())
+        ConnectionConfig::defaults(Side::Client)
     }
 }
 
@@ -102,6 +105,7 @@ fn builtin_defaults() -> ConnectionConfig {
         max_dispatches: 100,
         connect_timeout: Duration::from_secs(60),
         close_timeout: Duration::from_secs(10),
+        write_timeout: Duration::from_secs(60),
         write_queue_max: 4 * 1024 * 1024,
         compression_level: 1,
         trace_network: 0,
@@ -119,6 +123,12 @@ fn first_int(props: &Properties, names: &[String], default: i64) -> Result<i64> 
 }
 
 impl ConnectionConfig {
+    /// Ice's defaults for `side` (no properties set).
+    pub fn defaults(side: Side) -> ConnectionConfig {
+        ConnectionConfig::from_properties(&Properties::new(), side, None)
+            .unwrap_or_else(|_| builtin_defaults())
+    }
+
     /// Settings for `side`, with per-adapter overrides read from `<adapter>.*` when given.
     pub fn from_properties(
         props: &Properties,
@@ -159,6 +169,32 @@ impl ConnectionConfig {
             4 => AcmClose::OnIdleForceful,
             _ => AcmClose::OnInvocationAndIdle,
         };
+        // Ice 3.8 replaced ACM by an idle timeout: heartbeats whenever nothing was written for
+        // a while, and an abort when nothing was read for the whole timeout. When one of its
+        // properties is set, behave that way.
+        let mut idle_names = Vec::new();
+        if let Some(a) = adapter {
+            idle_names.push(format!("{a}.Connection.IdleTimeout"));
+        }
+        idle_names.push(format!("Ice.Connection.{side_name}.IdleTimeout"));
+        idle_names.push("Ice.Connection.IdleTimeout".to_owned());
+        let idle_set = idle_names.iter().any(|n| props.get_opt(n).is_some());
+        let (timeout, heartbeat, close) = if idle_set {
+            let idle = first_int(props, &idle_names, 60)?.max(0) as u64;
+            let check_names: Vec<String> = idle_names
+                .iter()
+                .map(|n| n.replace("IdleTimeout", "EnableIdleCheck"))
+                .collect();
+            let check = first_int(props, &check_names, 1)? > 0;
+            let close = if check {
+                AcmClose::OnIdleForceful
+            } else {
+                AcmClose::Off
+            };
+            (idle, AcmHeartbeat::OnIdle, close)
+        } else {
+            (timeout, heartbeat, close)
+        };
         let mut dispatch_names = Vec::new();
         if let Some(a) = adapter {
             dispatch_names.push(format!("{a}.Connection.MaxDispatches"));
@@ -169,13 +205,20 @@ impl ConnectionConfig {
             n if n <= 0 => usize::MAX >> 4,
             n => n as usize,
         };
+        let override_timeout = props.get_int_with_default("Ice.Override.Timeout", -1)?;
         let connect_timeout = match props.get_int_with_default("Ice.Override.ConnectTimeout", -1)? {
             n if n > 0 => Duration::from_millis(n as u64),
+            _ if override_timeout > 0 => Duration::from_millis(override_timeout as u64),
             _ => Duration::from_secs(60),
         };
         let close_timeout = match props.get_int_with_default("Ice.Override.CloseTimeout", -1)? {
             n if n > 0 => Duration::from_millis(n as u64),
             _ => Duration::from_secs(10),
+        };
+        let write_timeout = match override_timeout {
+            n if n > 0 => Duration::from_millis(n as u64),
+            0 => Duration::ZERO,
+            _ => Duration::from_secs(60),
         };
         let default_queue = message_size_max.saturating_mul(4).max(4 * 1024 * 1024);
         let write_queue_max = match props.get_int_with_default("Ice.Connection.MaxWriteQueue", 0)? {
@@ -193,6 +236,7 @@ impl ConnectionConfig {
             max_dispatches,
             connect_timeout,
             close_timeout,
+            write_timeout,
             write_queue_max,
             compression_level: props
                 .get_int_with_default("Ice.Compression.Level", 1)?
@@ -224,5 +268,10 @@ mod tests {
         assert_eq!(c.acm.close, AcmClose::OnInvocation);
         assert_eq!(c.max_dispatches, 7);
         assert_eq!(c.message_size_max, usize::MAX);
+        p.set("Ice.Connection.IdleTimeout", "30");
+        let c = ConnectionConfig::from_properties(&p, Side::Client, None).unwrap();
+        assert_eq!(c.acm.timeout, Duration::from_secs(30));
+        assert_eq!(c.acm.heartbeat, AcmHeartbeat::OnIdle);
+        assert_eq!(c.acm.close, AcmClose::OnIdleForceful);
     }
 }

@@ -1,20 +1,24 @@
 //! The server side: a TCP listener that accepts connections for one object adapter endpoint.
 
 use super::{Connection, ConnectionConfig};
+use crate::encoding::{EndpointData, TcpEndpoint};
 use crate::error::{Error, Result};
 use crate::incoming::RequestHandler;
+use crate::transport;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 /// A listening socket and the connections it accepted. Dropping it stops accepting and aborts
 /// its connections; [`Listener::close`] closes them gracefully.
 pub struct Listener {
     local: SocketAddr,
+    /// The endpoint as asked for (timeout, compression and host are kept when published).
+    endpoint: TcpEndpoint,
     inner: Arc<Inner>,
     accept_task: JoinHandle<()>,
 }
@@ -42,27 +46,10 @@ pub async fn listen(
     config: ConnectionConfig,
     handler: Arc<dyn RequestHandler>,
 ) -> Result<Listener> {
-    let host = match host {
-        "" | "*" | "0.0.0.0" => "0.0.0.0",
-        h => h,
-    };
-    let addr = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|e| Error::Socket(format!("cannot resolve `{host}': {e}")))?
-        .next()
-        .ok_or_else(|| Error::Socket(format!("`{host}' resolves to no address")))?;
-    let bind_error = |e: std::io::Error| Error::Socket(format!("cannot listen on {addr}: {e}"));
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()
-    } else {
-        TcpSocket::new_v6()
-    }
-    .map_err(bind_error)?;
-    // As Ice does on Unix, so that a restarted server can bind its port again at once.
-    socket.set_reuseaddr(true).map_err(bind_error)?;
-    socket.bind(addr).map_err(bind_error)?;
-    let listener = socket.listen(511).map_err(bind_error)?;
-    let local = listener.local_addr().map_err(bind_error)?;
+    let listener = transport::bind_tcp(host, port).await?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Socket(format!("listening socket address: {e}")))?;
     if config.trace_network >= 1 {
         tracing::info!(target: "Ice.Network", "listening for tcp connections at {local}");
     }
@@ -73,6 +60,7 @@ pub async fn listen(
     let accept_task = tokio::spawn(accept_loop(listener, config, handler, inner.clone()));
     Ok(Listener {
         local,
+        endpoint: TcpEndpoint::new(host, i32::from(port)),
         inner,
         accept_task,
     })
@@ -120,7 +108,40 @@ async fn accept_loop(
     }
 }
 
+/// Listens on a `tcp` endpoint (parsed with [`EndpointData::parse_with`] in server mode); other
+/// transports are refused with [`Error::EndpointParse`].
+pub async fn listen_endpoint(
+    endpoint: &EndpointData,
+    config: ConnectionConfig,
+    handler: Arc<dyn RequestHandler>,
+) -> Result<Listener> {
+    let EndpointData::Tcp(tcp) = endpoint else {
+        return Err(Error::EndpointParse {
+            input: endpoint.to_string(),
+            reason: format!("the `{}' transport is not supported", endpoint.transport()),
+        });
+    };
+    let port = u16::try_from(tcp.port).map_err(|_| Error::EndpointParse {
+        input: endpoint.to_string(),
+        reason: format!("port {} out of range", tcp.port),
+    })?;
+    let mut listener = listen(&tcp.host, port, config, handler).await?;
+    listener.endpoint = tcp.clone();
+    Ok(listener)
+}
+
 impl Listener {
+    /// The endpoint clients can use: the one asked for, with the port the system chose
+    /// (and, when the host was a wildcard, the bound address).
+    pub fn local_endpoint(&self) -> EndpointData {
+        let mut e = self.endpoint.clone();
+        e.port = i32::from(self.local.port());
+        if matches!(e.host.as_str(), "" | "*" | "0.0.0.0" | "::") {
+            e.host = self.local.ip().to_string();
+        }
+        EndpointData::Tcp(e)
+    }
+
     /// The address the socket is bound to, with the real port when 0 was asked for.
     pub fn local_addr(&self) -> SocketAddr {
         self.local

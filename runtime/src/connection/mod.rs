@@ -18,7 +18,7 @@ mod config;
 mod listener;
 
 pub use config::{AcmClose, AcmConfig, AcmHeartbeat, ConnectionConfig, Side};
-pub use listener::{listen, Listener};
+pub use listener::{listen, listen_endpoint, Listener};
 
 use crate::error::{Error, Result};
 use crate::identity::ReplyStatus;
@@ -26,6 +26,7 @@ use crate::incoming::{IncomingRequest, ReplySink, RequestHandler, Responder, HEA
 use crate::protocol::{
     self, Message, MessageType, ReplyMessage, CLOSE_CONNECTION, VALIDATE_CONNECTION,
 };
+use crate::transport::{self, map_io_error};
 use bytes::BytesMut;
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -114,17 +115,6 @@ impl PartialEq for Connection {
 
 impl Eq for Connection {}
 
-fn map_io_error(e: &std::io::Error, what: &str) -> Error {
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(what.to_owned()),
-        std::io::ErrorKind::UnexpectedEof
-        | std::io::ErrorKind::ConnectionReset
-        | std::io::ErrorKind::ConnectionAborted
-        | std::io::ErrorKind::BrokenPipe => Error::ConnectionLost(format!("{what}: {e}")),
-        _ => Error::Socket(format!("{what}: {e}")),
-    }
-}
-
 async fn wait_closed(rx: &mut watch::Receiver<State>) {
     let _ = rx.wait_for(|s| matches!(s, State::Closed(_))).await;
 }
@@ -135,33 +125,20 @@ pub async fn connect(host: &str, port: u16, config: ConnectionConfig) -> Result<
     let what = format!("{host}:{port}");
     let limit = config.connect_timeout;
     let attempt = async {
-        let addrs = tokio::net::lookup_host((host, port))
+        let mut stream = transport::connect_tcp(host, port).await?;
+        let mut header = [0u8; HEADER_SIZE];
+        stream
+            .read_exact(&mut header)
             .await
-            .map_err(|e| Error::Socket(format!("cannot resolve `{host}': {e}")))?;
-        let mut last = Error::Socket(format!("`{host}' resolves to no address"));
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    let mut stream = stream;
-                    let mut header = [0u8; HEADER_SIZE];
-                    stream
-                        .read_exact(&mut header)
-                        .await
-                        .map_err(|e| map_io_error(&e, &format!("validating {addr}")))?;
-                    let h = protocol::parse_header(&header, config.message_size_max)?;
-                    if h.message_type != MessageType::ValidateConnection {
-                        return Err(Error::Protocol(format!(
-                            "connection to {addr} not validated: received a {:?} message first",
-                            h.message_type
-                        )));
-                    }
-                    return Ok(stream);
-                }
-                Err(e) => last = map_io_error(&e, &addr.to_string()),
-            }
+            .map_err(|e| map_io_error(&e, &format!("validating the connection to {what}")))?;
+        let h = protocol::parse_header(&header, config.message_size_max)?;
+        if h.message_type != MessageType::ValidateConnection {
+            return Err(Error::Protocol(format!(
+                "connection to {what} not validated: received a {:?} message first",
+                h.message_type
+            )));
         }
-        Err(last)
+        Ok(stream)
     };
     let stream = tokio::time::timeout(limit, attempt).await.map_err(|_| {
         Error::ConnectTimeout(format!(
@@ -394,6 +371,15 @@ impl Drop for PendingGuard {
     }
 }
 
+/// The request id after `id`: 1, 2, 3, ... wrapping back to 1 after 2^31-1 (0 means oneway).
+fn following_request_id(id: i32) -> i32 {
+    if !(1..i32::MAX).contains(&id) {
+        1
+    } else {
+        id + 1
+    }
+}
+
 fn side_name(side: Side) -> &'static str {
     match side {
         Side::Client => "outgoing",
@@ -425,7 +411,7 @@ impl Shared {
         let mut p = self.pending.lock();
         loop {
             let id = p.next_id;
-            p.next_id = if id == i32::MAX { 1 } else { id + 1 };
+            p.next_id = following_request_id(id);
             if let std::collections::hash_map::Entry::Vacant(v) = p.calls.entry(id) {
                 v.insert(tx);
                 return id;
@@ -553,17 +539,34 @@ impl Shared {
         }
     }
 
+    /// With `Ice.Trace.Protocol` >= 1, logs a message as Ice's protocol trace does.
     fn trace_message(&self, direction: &str, bytes: &[u8]) {
         if self.config.trace_protocol < 1 {
             return;
         }
-        let kind = bytes.get(8).copied().and_then(MessageType::from_byte);
-        let id = bytes
-            .get(HEADER_SIZE..HEADER_SIZE + 4)
-            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let kind = match bytes.get(8).copied().and_then(MessageType::from_byte) {
+            Some(MessageType::Request) => "request",
+            Some(MessageType::BatchRequest) => "batch request",
+            Some(MessageType::Reply) => "reply",
+            Some(MessageType::ValidateConnection) => "validate connection",
+            Some(MessageType::CloseConnection) => "close connection",
+            None => "unknown message",
+        };
+        let id = match bytes.get(8) {
+            Some(0 | 2) => bytes
+                .get(HEADER_SIZE..HEADER_SIZE + 4)
+                .map(|b| {
+                    format!(
+                        "\nrequest id = {}",
+                        i32::from_le_bytes([b[0], b[1], b[2], b[3]])
+                    )
+                })
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         tracing::info!(target: "Ice.Protocol",
-            "{direction} {:?}: {} bytes, compression {}, request id {:?}\n{}",
-            kind, bytes.len(), bytes.get(9).copied().unwrap_or(0), id, self.description);
+            "{direction} {kind}\ncompression status = {}\nmessage size = {}{id}\n{}",
+            bytes.get(9).copied().unwrap_or(0), bytes.len(), self.description);
     }
 }
 
@@ -583,7 +586,8 @@ async fn read_frame(
             if buf.len() >= header.size {
                 return Ok(Some((header, buf.split_to(header.size))));
             }
-            buf.reserve(header.size - buf.len());
+            // Grow with the data actually received, not with what the header announces.
+            buf.reserve((header.size - buf.len()).min(1 << 20));
         } else {
             buf.reserve(4096);
         }
@@ -697,15 +701,12 @@ async fn dispatch(
             // No object adapter on this (client) connection: as Ice, the object does not exist.
             if !responder.is_oneway() {
                 let mut out = responder.start_reply(ReplyStatus::ObjectNotExist, 64);
-                out.write_string(&request.identity.name);
-                out.write_string(&request.identity.category);
-                if request.facet.is_empty() {
-                    out.write_size(0);
-                } else {
-                    out.write_size(1);
-                    out.write_string(&request.facet);
-                }
-                out.write_string(&request.operation);
+                protocol::write_target(
+                    &mut out,
+                    &request.identity,
+                    &request.facet,
+                    &request.operation,
+                );
                 responder.send(out);
             }
         }
@@ -749,11 +750,11 @@ async fn write_loop(
         };
         shared.trace_message("sending", &msg.bytes);
         let result = tokio::select! {
-            r = wr.write_all(&msg.bytes) => r,
+            r = write_with_progress(&mut wr, &msg.bytes, shared.config.write_timeout) => r,
             () = wait_closed(&mut state_rx) => break,
         };
         if let Err(e) = result {
-            shared.set_closed(map_io_error(&e, "write"));
+            shared.set_closed(e);
             break;
         }
         shared
@@ -761,6 +762,31 @@ async fn write_loop(
             .store(shared.elapsed_ms(), Ordering::Relaxed);
     }
     let _ = wr.shutdown().await;
+}
+
+/// Writes `bytes`, failing when a write makes no progress for `limit` (zero: no limit): a
+/// peer that stopped reading cannot hold the connection forever.
+async fn write_with_progress(wr: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        let write = wr.write(&bytes[written..]);
+        let n = if limit.is_zero() {
+            write.await
+        } else {
+            tokio::time::timeout(limit, write).await.map_err(|_| {
+                Error::ConnectionLost(format!(
+                    "write timed out: the peer read nothing for {} ms",
+                    limit.as_millis()
+                ))
+            })?
+        }
+        .map_err(|e| map_io_error(&e, "write"))?;
+        if n == 0 {
+            return Err(Error::ConnectionLost("write returned 0 bytes".into()));
+        }
+        written += n;
+    }
+    Ok(())
 }
 
 async fn monitor_loop(shared: Arc<Shared>) {
@@ -810,5 +836,18 @@ async fn monitor_loop(shared: Arc<Shared>) {
             shared.close_gracefully(None).await;
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::following_request_id;
+
+    #[test]
+    fn request_ids_wrap_after_i32_max_and_skip_zero() {
+        assert_eq!(following_request_id(1), 2);
+        assert_eq!(following_request_id(i32::MAX - 1), i32::MAX);
+        assert_eq!(following_request_id(i32::MAX), 1);
+        assert_eq!(following_request_id(0), 1);
     }
 }

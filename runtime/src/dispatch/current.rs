@@ -37,7 +37,7 @@ impl Current {
 }
 
 /// Displays an identity in Ice's stringified form (`category/name`, `name` alone when the
-/// category is empty; `/` and `\` escaped).
+/// category is empty; `/`, `\\`, `"` and `'` escaped).
 pub(crate) struct DisplayIdentity<'a>(pub &'a Identity);
 
 impl fmt::Display for DisplayIdentity<'_> {
@@ -47,6 +47,8 @@ impl fmt::Display for DisplayIdentity<'_> {
                 match c {
                     '/' => f.write_str("\\/")?,
                     '\\' => f.write_str("\\\\")?,
+                    '"' => f.write_str("\\\"")?,
+                    '\'' => f.write_str("\\'")?,
                     c => fmt::Write::write_char(f, c)?,
                 }
             }

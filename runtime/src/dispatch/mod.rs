@@ -3,7 +3,7 @@
 //!
 //! The path of one request, top to bottom: a connection hands an [`IncomingRequest`] to its
 //! object adapter ([`crate::incoming::RequestHandler`]); the adapter queues it for one of its
-//! dispatch threads ([`pool`]); the thread finds the servant and calls
+//! dispatch threads ([`crate::adapter::ThreadPoolConfig`]); the thread finds the servant and calls
 //! [`Servant::dispatch`] with a [`Request`]; the generated code for the interface calls
 //! [`Request::dispatch`] with three closures (decode the in-parameters, call the typed servant
 //! method, encode the results). A `Ready` result is marshaled into the reply at once, on the
@@ -13,6 +13,129 @@
 //!
 //! This module must never block an I/O thread and never let a request go unanswered: a
 //! panicking servant, a dropped promise or a failed encoder all produce a reply.
+//!
+//! # What generated code looks like
+//!
+//! For `interface Hello { string sayHello(int delay) throws Busy; idempotent int load(); }`
+//! the code generator emits a servant trait, a wrapper that implements [`Servant`], and an
+//! error enum for operations with a `throws` clause:
+//!
+//! ```
+//! use ice_runtime::dispatch::{
+//!     Current, Dispatch, DispatchError, Dispatched, ErrorReply, Request, Servant,
+//! };
+//! use ice_runtime::encoding::{OutputStream, UserException};
+//! use ice_runtime::{Error, OperationMode};
+//! use std::sync::Arc;
+//!
+//! # #[derive(Debug, Default)] pub struct Busy { pub why: String }
+//! # impl std::fmt::Display for Busy {
+//! #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("Busy") }
+//! # }
+//! # impl std::error::Error for Busy {}
+//! # impl UserException for Busy {
+//! #     fn ice_id(&self) -> &'static str { "::Demo::Busy" }
+//! #     fn ice_write_slices(&self, out: &mut OutputStream) {
+//! #         out.start_slice("::Demo::Busy", None, true);
+//! #         out.write_string(&self.why);
+//! #         out.end_slice();
+//! #     }
+//! # }
+//! /// The error of `sayHello`: its declared exceptions, plus runtime errors.
+//! #[derive(Debug)]
+//! pub enum SayHelloError {
+//!     Busy(Busy),
+//!     Ice(Error),
+//! }
+//! impl From<Error> for SayHelloError {
+//!     fn from(e: Error) -> Self {
+//!         SayHelloError::Ice(e)
+//!     }
+//! }
+//! impl DispatchError for SayHelloError {
+//!     fn error_reply(&self) -> ErrorReply<'_> {
+//!         match self {
+//!             SayHelloError::Busy(e) => ErrorReply::User(e),
+//!             SayHelloError::Ice(e) => ErrorReply::Runtime(e),
+//!         }
+//!     }
+//! }
+//!
+//! /// The servant trait: implement it, wrap it in `HelloServant`, add it to an adapter.
+//! pub trait Hello: Send + Sync + 'static {
+//!     fn say_hello(&self, delay: i32, current: &Current) -> Dispatch<String, SayHelloError>;
+//!     fn load(&self, current: &Current) -> Dispatch<i32, Error>;
+//! }
+//!
+//! /// Makes a `Hello` an Ice object (`adapter.add(HelloServant::new(my_hello), id)`).
+//! pub struct HelloServant<S: ?Sized>(pub Arc<S>);
+//! impl<S: Hello> HelloServant<S> {
+//!     pub fn new(servant: S) -> Self {
+//!         HelloServant(Arc::new(servant))
+//!     }
+//! }
+//!
+//! impl<S: Hello + ?Sized> Servant for HelloServant<S> {
+//!     fn ice_ids(&self) -> &'static [&'static str] {
+//!         &["::Demo::Hello", "::Ice::Object"] // sorted
+//!     }
+//!     fn ice_id(&self) -> &'static str {
+//!         "::Demo::Hello"
+//!     }
+//!     fn dispatch(&self, request: Request) -> Dispatched {
+//!         let s = &*self.0;
+//!         match request.operation() {
+//!             "sayHello" => request.dispatch(
+//!                 OperationMode::Normal,                      // the declared mode
+//!                 |input| input.read_i32(),                   // in-parameters, in order
+//!                 |delay, current| s.say_hello(delay, current),
+//!                 |out, ret| out.write_string(&ret),          // out-parameters, then return
+//!             ),
+//!             "load" => request.dispatch(
+//!                 OperationMode::Idempotent,
+//!                 |_| Ok(()),
+//!                 |(), current| s.load(current),
+//!                 |out, ret| out.write_i32(ret),
+//!             ),
+//!             // ice_ping, ice_isA, ice_id, ice_ids; OperationNotExist otherwise.
+//!             _ => request.dispatch_builtin(self),
+//!         }
+//!     }
+//! }
+//!
+//! // A servant answering in each style.
+//! struct MyHello;
+//! impl Hello for MyHello {
+//!     fn say_hello(&self, delay: i32, _: &Current) -> Dispatch<String, SayHelloError> {
+//!         if delay < 0 {
+//!             return Dispatch::err(SayHelloError::Busy(Busy { why: "negative".into() }));
+//!         }
+//!         if delay == 0 {
+//!             return Dispatch::ok("hello".into()); // marshaled at once, on this thread
+//!         }
+//!         // Completed later by a worker (any thread); the dispatch thread is free now.
+//!         let (promise, dispatch) = Dispatch::promise();
+//!         std::thread::spawn(move || {
+//!             std::thread::sleep(std::time::Duration::from_millis(delay as u64));
+//!             promise.set_result(format!("hello after {delay} ms"));
+//!         });
+//!         dispatch
+//!     }
+//!     fn load(&self, _: &Current) -> Dispatch<i32, Error> {
+//!         Dispatch::pending(async {
+//!             // Timers and other runtime resources are created inside the future: it runs
+//!             // on the I/O runtime (dispatch threads are outside the runtime's context).
+//!             tokio::task::yield_now().await;
+//!             Ok(42)
+//!         })
+//!     }
+//! }
+//! let _servant: Arc<dyn Servant> = Arc::new(HelloServant::new(MyHello));
+//! ```
+//!
+//! For `["format:sliced"]` operations, call `request.with_format(Format::Sliced)` before
+//! `dispatch`. A servant that wants `self: Arc<Self>` in its async bodies can clone the
+//! wrapper's `Arc` (`Arc::clone(&self.0)`) in the generated call closure.
 //!
 //! [`IncomingRequest`]: crate::incoming::IncomingRequest
 
@@ -24,11 +147,14 @@ mod servant;
 
 pub use current::Current;
 pub(crate) use current::DisplayIdentity as DisplayIdentityOwned;
+pub use pool::is_dispatch_thread;
 pub(crate) use reply::send_not_exist;
 pub use reply::{local_exception_text, DispatchError, ErrorReply};
 pub(crate) use request::{Completion, Located};
 pub use request::{Dispatched, Request};
-pub use servant::{Cookie, Servant, ServantLocator, ICE_OBJECT_ID};
+pub use servant::{
+    Cookie, IntoServant, Located as LocatedServant, Servant, ServantLocator, ICE_OBJECT_ID,
+};
 
 use crate::error::Error;
 use futures::channel::oneshot;

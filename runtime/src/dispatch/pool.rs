@@ -25,6 +25,9 @@ pub struct ThreadPoolConfig {
     /// Requests that may wait for a thread before connections stop reading
     /// (`QueueMax`, our addition; default 10000).
     pub queue_max: usize,
+    /// How long a thread beyond `size` may stay idle before it exits (`ThreadIdleTime` in
+    /// seconds, default 60; 0 keeps it forever).
+    pub thread_idle_time: std::time::Duration,
 }
 
 impl Default for ThreadPoolConfig {
@@ -34,6 +37,7 @@ impl Default for ThreadPoolConfig {
             size_max: 1,
             serialize: false,
             queue_max: 10_000,
+            thread_idle_time: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -64,11 +68,16 @@ impl ThreadPoolConfig {
         let size_max = num("SizeMax", defaults.size_max.max(size))?.max(size);
         let serialize = num("Serialize", defaults.serialize as usize)? > 0;
         let queue_max = num("QueueMax", defaults.queue_max)?.max(1);
+        let idle = num(
+            "ThreadIdleTime",
+            defaults.thread_idle_time.as_secs() as usize,
+        )?;
         Ok(ThreadPoolConfig {
             size,
             size_max,
             serialize,
             queue_max,
+            thread_idle_time: std::time::Duration::from_secs(idle as u64),
         })
     }
 }
@@ -99,6 +108,8 @@ struct PoolState {
     queue: VecDeque<Job>,
     threads: usize,
     idle: usize,
+    /// Threads running a job now.
+    busy: usize,
     held: bool,
     shutdown: bool,
     /// Connections with a request on a thread now (with `Serialize`).
@@ -111,6 +122,8 @@ struct PoolState {
 thread_local! {
     /// The pool whose thread this is (for deadlock detection).
     static THIS_POOL: RefCell<Option<Weak<PoolShared>>> = const { RefCell::new(None) };
+    /// The adapter whose dispatch thread this is.
+    static THIS_ADAPTER: RefCell<Option<Runner>> = const { RefCell::new(None) };
 }
 
 impl Pool {
@@ -127,6 +140,16 @@ impl Pool {
                 work: Condvar::new(),
             }),
         }
+    }
+
+    /// Threads running now (busy or idle).
+    pub(crate) fn thread_count(&self) -> usize {
+        self.shared.state.lock().threads
+    }
+
+    /// Most threads the pool may run.
+    pub(crate) fn size_max(&self) -> usize {
+        self.shared.config.size_max
     }
 
     /// Starts the initial threads.
@@ -180,7 +203,7 @@ impl Pool {
     }
 
     /// Stops the threads once the queue is empty and joins them (unless called from one of
-    /// them). Queued jobs are still dispatched first.
+    /// them, or from an I/O runtime thread). Queued jobs are still dispatched first.
     pub(crate) fn shutdown(&self) {
         let (handles, wakers) = {
             let mut st = self.shared.state.lock();
@@ -193,6 +216,10 @@ impl Pool {
             )
         };
         wakers.into_iter().for_each(Waker::wake);
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Never block an I/O thread: the threads finish the queue and exit by themselves.
+            return;
+        }
         let me = std::thread::current().id();
         for h in handles {
             if h.thread().id() != me {
@@ -213,8 +240,22 @@ impl Pool {
             return false;
         }
         let st = self.shared.state.lock();
-        st.idle == 0 && st.threads >= self.shared.config.size_max
+        st.busy >= self.shared.config.size_max
     }
+}
+
+/// Whether the calling thread is a dispatch thread of an object adapter. Dispatch threads
+/// are not in the I/O runtime's context: servant code may block there (a synchronous
+/// servant calling another server), and creates timers or tasks for its pending result
+/// inside the returned future (an `async` block), or enters
+/// [`crate::adapter::ObjectAdapter::runtime_handle`] first.
+pub fn is_dispatch_thread() -> bool {
+    THIS_POOL.with(|p| p.borrow().is_some())
+}
+
+/// The adapter whose dispatch thread the caller is.
+pub(crate) fn current_adapter() -> Option<Arc<crate::adapter::AdapterShared>> {
+    THIS_ADAPTER.with(|a| a.borrow().as_ref().and_then(Weak::upgrade))
 }
 
 /// Whether the calling thread is a dispatch thread, and the name of its pool.
@@ -235,18 +276,21 @@ fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) ->
         .spawn(move || thread_main(pool, runner))
         .map_err(|e| crate::Error::Other(format!("cannot start a dispatch thread: {e}")))?;
     st.threads += 1;
+    st.handles.retain(|h| !h.is_finished());
     st.handles.push(handle);
     Ok(())
 }
 
 fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
     THIS_POOL.with(|p| *p.borrow_mut() = Some(Arc::downgrade(&pool)));
+    THIS_ADAPTER.with(|a| *a.borrow_mut() = Some(runner.clone()));
     loop {
         let (job, wakers) = {
             let mut st = pool.state.lock();
             loop {
                 if !st.held {
                     if let Some(job) = take_job(&pool.config, &mut st) {
+                        st.busy += 1;
                         let wakers = if st.queue.len() < pool.config.queue_max {
                             std::mem::take(&mut st.wakers)
                         } else {
@@ -260,8 +304,20 @@ fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
                     return;
                 }
                 st.idle += 1;
-                pool.work.wait(&mut st);
+                let extra = st.threads > pool.config.size;
+                let idle_time = pool.config.thread_idle_time;
+                let timed_out = if extra && !idle_time.is_zero() {
+                    pool.work.wait_for(&mut st, idle_time).timed_out()
+                } else {
+                    pool.work.wait(&mut st);
+                    false
+                };
                 st.idle -= 1;
+                if timed_out && st.threads > pool.config.size && st.queue.is_empty() {
+                    // A thread started for a burst, idle since: give it back.
+                    st.threads -= 1;
+                    return;
+                }
             }
         };
         wakers.into_iter().for_each(Waker::wake);
@@ -274,8 +330,9 @@ fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
             // The adapter is gone: dropping the job answers the request.
             None => drop(job),
         }
+        let mut st = pool.state.lock();
+        st.busy -= 1;
         if let Some(key) = key {
-            let mut st = pool.state.lock();
             st.serial_busy.remove(&key);
             pool.work.notify_all();
         }

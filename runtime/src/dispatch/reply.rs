@@ -3,7 +3,7 @@
 
 use super::current::DisplayIdentity;
 use super::Current;
-use crate::encoding::{OutputStream, UserException};
+use crate::encoding::{Format, OutputStream, UserException};
 use crate::error::Error;
 use crate::identity::{Identity, ReplyStatus};
 use crate::incoming::Responder;
@@ -36,6 +36,7 @@ impl DispatchError for Error {
 pub(crate) fn send_ok<T>(
     responder: Responder,
     current: &Current,
+    format: Format,
     value: T,
     encode: impl FnOnce(&mut OutputStream, T),
 ) {
@@ -43,6 +44,9 @@ pub(crate) fn send_ok<T>(
         return;
     }
     let mut out = responder.start_reply(ReplyStatus::Ok, 64);
+    if format != Format::Compact {
+        out.set_format(format);
+    }
     out.start_encapsulation(current.encoding);
     encode(&mut out, value);
     out.end_encapsulation();
@@ -50,13 +54,19 @@ pub(crate) fn send_ok<T>(
 }
 
 /// Sends the reply for a failed dispatch.
-pub(crate) fn send_error(responder: Responder, current: &Current, error: ErrorReply<'_>) {
+pub(crate) fn send_error(
+    responder: Responder,
+    current: &Current,
+    format: Format,
+    error: ErrorReply<'_>,
+) {
     if responder.is_oneway() {
         return;
     }
     match error {
         ErrorReply::User(ex) => {
             let mut out = responder.start_reply(ReplyStatus::UserException, 64);
+            out.set_format(format);
             out.start_encapsulation(current.encoding);
             ex.encode_exception(&mut out);
             out.end_encapsulation();

@@ -6,7 +6,7 @@ use super::reply::{
     send_runtime_error,
 };
 use super::{with_dispatch_label, Cookie, Current, Dispatch, DispatchError, Servant};
-use crate::encoding::{InputStream, MarshalError, OutputStream};
+use crate::encoding::{Format, InputStream, MarshalError, OutputStream};
 use crate::error::Error;
 use crate::identity::{OperationMode, ReplyStatus};
 use crate::incoming::Responder;
@@ -24,6 +24,7 @@ pub struct Request {
     completion: Completion,
     params: Vec<u8>,
     responder: Responder,
+    format: Format,
 }
 
 impl fmt::Debug for Request {
@@ -102,7 +103,15 @@ impl Request {
             completion,
             params,
             responder,
+            format: Format::Compact,
         }
+    }
+
+    /// Marshals results and user exceptions in `format` (generated code calls it for
+    /// operations with `["format:sliced"]`; the default is compact, as Ice's).
+    pub fn with_format(mut self, format: Format) -> Request {
+        self.format = format;
+        self
     }
 
     /// The operation name (what generated code matches on).
@@ -154,7 +163,10 @@ impl Request {
             "ice_ping" => self.run(
                 None,
                 |_| Ok(()),
-                |(), current| Dispatch::<(), Error>::ok(servant.ice_ping(current)),
+                |(), current| {
+                    servant.ice_ping(current);
+                    Dispatch::<(), Error>::ok(())
+                },
                 |_, ()| {},
             ),
             "ice_isA" => self.run(
@@ -231,6 +243,7 @@ impl Request {
             completion,
             params,
             responder,
+            format,
         } = self;
         let current = &completion.current;
         if let Some(expected) = mode {
@@ -248,6 +261,7 @@ impl Request {
         match outcome {
             Err(payload) => {
                 let text = panic_text(payload.as_ref(), current, "in the call");
+                tracing::warn!(target: "Ice.Warn.Dispatch", "{text}");
                 responder.send_unknown(ReplyStatus::UnknownException, &text);
                 Dispatched::done()
             }
@@ -259,15 +273,16 @@ impl Request {
                 Dispatched::done()
             }
             Ok(Ok(Dispatch::Ready(result))) => {
-                finish(responder, current, result, encode);
+                finish(responder, current, format, result, encode);
                 Dispatched::done()
             }
             Ok(Ok(Dispatch::Pending(future))) => Dispatched(Some(Box::pin(async move {
                 match AssertUnwindSafe(future).catch_unwind().await {
-                    Ok(result) => finish(responder, &completion.current, result, encode),
+                    Ok(result) => finish(responder, &completion.current, format, result, encode),
                     Err(payload) => {
                         let text =
                             panic_text(payload.as_ref(), &completion.current, "in the future");
+                        tracing::warn!(target: "Ice.Warn.Dispatch", "{text}");
                         responder.send_unknown(ReplyStatus::UnknownException, &text);
                     }
                 }
@@ -281,6 +296,7 @@ impl Request {
 fn finish<T, E: DispatchError>(
     responder: Responder,
     current: &Current,
+    format: Format,
     result: Result<T, E>,
     encode: impl FnOnce(&mut OutputStream, T),
 ) {
@@ -289,10 +305,10 @@ fn finish<T, E: DispatchError>(
         // UnknownException by itself; the panic must not escape to the thread.
         Ok(value) => {
             let _ = catch_unwind(AssertUnwindSafe(|| {
-                send_ok(responder, current, value, encode)
+                send_ok(responder, current, format, value, encode)
             }));
         }
-        Err(e) => send_error(responder, current, e.error_reply()),
+        Err(e) => send_error(responder, current, format, e.error_reply()),
     }
 }
 

@@ -35,8 +35,30 @@ pub trait Servant: Send + Sync + 'static {
     fn ice_ping(&self, _current: &Current) {}
 }
 
+/// Anything an object adapter accepts as a servant: a [`Servant`] by value (e.g. a
+/// generated `XxxServant` wrapper) or an `Arc<dyn Servant>` (shared between identities).
+pub trait IntoServant {
+    /// The servant, shared.
+    fn into_servant(self) -> Arc<dyn Servant>;
+}
+
+impl<T: Servant> IntoServant for T {
+    fn into_servant(self) -> Arc<dyn Servant> {
+        Arc::new(self)
+    }
+}
+
+impl IntoServant for Arc<dyn Servant> {
+    fn into_servant(self) -> Arc<dyn Servant> {
+        self
+    }
+}
+
 /// What [`ServantLocator::locate`] hands to [`ServantLocator::finished`].
 pub type Cookie = Box<dyn Any + Send>;
+
+/// What [`ServantLocator::locate`] finds: a servant and an optional cookie.
+pub type Located = (Arc<dyn Servant>, Option<Cookie>);
 
 /// Finds servants on demand for one identity category (`Ice::ServantLocator`).
 ///
@@ -47,10 +69,7 @@ pub trait ServantLocator: Send + Sync + 'static {
     /// The servant for `current.id` and `current.facet`, with an optional cookie for
     /// `finished`; `Ok(None)` makes the request fail with `ObjectNotExist`, an error is sent
     /// back as the dispatch's error.
-    fn locate(
-        &self,
-        current: &Current,
-    ) -> Result<Option<(Arc<dyn Servant>, Option<Cookie>)>, Error>;
+    fn locate(&self, current: &Current) -> Result<Option<Located>, Error>;
 
     /// Called once the dispatch through a located servant is complete.
     fn finished(&self, _current: &Current, _servant: &Arc<dyn Servant>, _cookie: Option<Cookie>) {}

@@ -122,3 +122,153 @@ pub fn python() -> std::process::Command {
     );
     std::process::Command::new(python)
 }
+
+/// A request built directly (what a connection would decode), with parameters `params` in
+/// encoding 1.1 and a connection named `conn`.
+pub fn request(
+    request_id: i32,
+    identity: Identity,
+    facet: &str,
+    operation: &str,
+    mode: OperationMode,
+    params: Vec<u8>,
+    conn: &str,
+) -> IncomingRequest {
+    IncomingRequest {
+        request_id,
+        identity,
+        facet: facet.into(),
+        operation: operation.into(),
+        mode,
+        context: Default::default(),
+        encoding: ice_runtime::encoding::ENCODING_1_1,
+        params,
+        connection_description: conn.into(),
+    }
+}
+
+/// The status byte of a reply message.
+pub fn status(reply: &[u8]) -> u8 {
+    reply[18]
+}
+
+fn unknown_text(reply: &[u8]) -> String {
+    InputStream::new(&reply[19..])
+        .read_string()
+        .expect("reply text")
+}
+
+/// How a reply compared with the captured one.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Compared {
+    /// Every byte equal.
+    Exact,
+    /// Equal except what is not ours to match: a Python traceback text (status only), the
+    /// C++ `file:line: ` prefix of Ice's MarshalException text, or the compression byte and
+    /// size of the header (the body is compared uncompressed).
+    Equivalent,
+}
+
+/// Compares reply `got` (uncompressed) with the captured reply `want` (uncompressed, with
+/// its original header); panics with both in hex when they differ.
+pub fn compare_reply(name: &str, got: &[u8], want: &[u8]) -> Compared {
+    let id = &want[14..18];
+    assert_eq!(
+        got[..9],
+        want[..9],
+        "{name} {id:?}: header: {} vs {}",
+        hex(got),
+        hex(want)
+    );
+    assert_eq!(
+        got[14..19],
+        want[14..19],
+        "{name} {id:?}: id/status: {} vs {}",
+        hex(got),
+        hex(want)
+    );
+    let status = want[18];
+    if status == 5 || status == 7 {
+        let want_text = unknown_text(want);
+        if want_text.starts_with("Traceback") || want_text.starts_with("builtins.") {
+            return Compared::Equivalent;
+        }
+        let stripped = want_text
+            .strip_prefix("src/Ice/Object.cpp:343: ")
+            .unwrap_or(&want_text);
+        assert_eq!(unknown_text(got), stripped, "{name}: text");
+        return if stripped == want_text {
+            Compared::Exact
+        } else {
+            Compared::Equivalent
+        };
+    }
+    if want[9] == 0 && got[9] == 0 {
+        assert_eq!(hex(got), hex(want), "{name}: reply");
+        Compared::Exact
+    } else {
+        assert_eq!(hex(&got[14..]), hex(&want[14..]), "{name}: body");
+        Compared::Equivalent
+    }
+}
+
+/// One captured exchange: the request message (uncompressed) and, for twoway requests, the
+/// captured reply (uncompressed).
+pub struct Exchange {
+    pub case: String,
+    pub request: Vec<u8>,
+    /// Whether the request was sent compressed (status 2) or with status 1.
+    pub compression: u8,
+    pub replies: Vec<Vec<u8>>,
+}
+
+/// The requests of `wire/server_replies.json` with the replies Ice sent, in order.
+pub fn server_exchanges() -> Vec<Exchange> {
+    let path = vectors_dir().join("wire/server_replies.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut out = Vec::new();
+    for case in doc["cases"].as_array().expect("cases") {
+        let name = case["name"].as_str().unwrap_or("?").to_owned();
+        let exchanges = case["exchanges"].as_array().expect("exchanges");
+        let mut replies = exchanges
+            .iter()
+            .filter(|e| e["direction"] == "server->client" && e["decoded"]["type"] == "reply")
+            .map(|e| {
+                unhex(
+                    e["uncompressed_hex"]
+                        .as_str()
+                        .or(e["hex"].as_str())
+                        .expect("hex"),
+                )
+            });
+        for e in exchanges
+            .iter()
+            .filter(|e| e["direction"] == "client->server")
+        {
+            let ty = e["decoded"]["type"].as_str().unwrap_or("");
+            if ty != "request" && ty != "batchRequest" {
+                continue;
+            }
+            let raw = unhex(e["hex"].as_str().expect("hex"));
+            let request = unhex(
+                e["uncompressed_hex"]
+                    .as_str()
+                    .or(e["hex"].as_str())
+                    .expect("hex"),
+            );
+            let twoway = parse_requests(&request)
+                .iter()
+                .filter(|r| r.request_id != 0)
+                .count();
+            out.push(Exchange {
+                case: name.clone(),
+                compression: raw[9],
+                replies: (0..twoway).filter_map(|_| replies.next()).collect(),
+                request,
+            });
+        }
+    }
+    out
+}

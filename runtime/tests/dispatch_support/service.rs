@@ -46,15 +46,16 @@ macro_rules! display_as_id {
 display_as_id!(BaseError => "::Vec::BaseError", DerivedError => "::Vec::DerivedError",
     UndeclaredError => "::Vec::UndeclaredError");
 
-// Compact format (Ice's default for operations without ["format:sliced"]), ICE-PROTOCOL 6.
+// As slicec-rs generates them: one slice per exception in the hierarchy, most derived
+// first; the runtime writes the format (compact or sliced) the operation asks for.
 impl UserException for BaseError {
     fn ice_id(&self) -> &'static str {
         "::Vec::BaseError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x20);
-        out.write_string("::Vec::BaseError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Vec::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -62,14 +63,13 @@ impl UserException for DerivedError {
     fn ice_id(&self) -> &'static str {
         "::Vec::DerivedError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        assert!(self.detail.is_none(), "hand-written encoder: no optional");
-        out.write_u8(0x00);
-        out.write_string("::Vec::DerivedError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Vec::DerivedError", None, false);
         out.write_i32(self.code);
-        out.write_u8(0x20);
-        out.write_string("::Vec::BaseError");
+        out.end_slice();
+        out.start_slice("::Vec::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -77,10 +77,10 @@ impl UserException for UndeclaredError {
     fn ice_id(&self) -> &'static str {
         "::Vec::UndeclaredError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x20);
-        out.write_string("::Vec::UndeclaredError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Vec::UndeclaredError", None, true);
         out.write_string(&self.what);
+        out.end_slice();
     }
 }
 
@@ -128,8 +128,8 @@ pub trait Service: Send + Sync + 'static {
 pub struct ServiceServant<S: ?Sized>(pub Arc<S>);
 
 impl<S: Service> ServiceServant<S> {
-    pub fn new(servant: S) -> Arc<dyn Servant> {
-        Arc::new(ServiceServant(Arc::new(servant)))
+    pub fn new(servant: S) -> Self {
+        ServiceServant(Arc::new(servant))
     }
 }
 

@@ -80,6 +80,36 @@ class ServiceI(Interop.Service):
         current.adapter.getCommunicator().shutdown()
 
 
+class LocatorI(Ice.Locator):
+    """A minimal locator: the adapter `Interop` and the well-known object `service`."""
+
+    def __init__(self, adapter, other):
+        self.adapter = adapter
+        self.other = other
+        self.moves = 0
+
+    def findObjectById(self, id, current):
+        print("LOCATE object %s" % id.name, flush=True)
+        if id.name == "service":
+            return self.adapter.createDirectProxy(id)
+        if id.name == "moving":
+            # First a stale answer (an adapter without that object), then the right one.
+            self.moves += 1
+            return (self.adapter if self.moves == 1 else self.other).createDirectProxy(id)
+        if id.name == "indirect":
+            return self.adapter.getCommunicator().stringToProxy("service @ Interop")
+        raise Ice.ObjectNotFoundException()
+
+    def findAdapterById(self, id, current):
+        print("LOCATE adapter %s" % id, flush=True)
+        if id == "Interop":
+            return self.adapter.createDirectProxy(Ice.stringToIdentity("dummy"))
+        raise Ice.AdapterNotFoundException()
+
+    def getRegistry(self, current):
+        return None
+
+
 def main():
     props = Ice.createProperties(sys.argv)
     props.setProperty("Ice.ThreadPool.Server.SizeMax", "64")
@@ -88,6 +118,10 @@ def main():
     with Ice.initialize(init) as communicator:
         adapter = communicator.createObjectAdapterWithEndpoints("Interop", "tcp -h 127.0.0.1 -p 0")
         adapter.add(ServiceI(), Ice.stringToIdentity("service"))
+        other = communicator.createObjectAdapterWithEndpoints("Other", "tcp -h 127.0.0.1 -p 0")
+        other.add(ServiceI(), Ice.stringToIdentity("moving"))
+        other.activate()
+        adapter.add(LocatorI(adapter, other), Ice.stringToIdentity("Locator"))
         adapter.activate()
         port = adapter.getEndpoints()[0].getInfo().port
         print("PORT %d" % port, flush=True)

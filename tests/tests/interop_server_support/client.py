@@ -47,6 +47,8 @@ def basic(comm, prx):
 
     e = expect("fail(user) DerivedError", Disp.DerivedError, lambda: prx.fail("user"),
                lambda e: e.reason == "denied" and e.code == 13)
+    expect("failSliced(user) DerivedError", Disp.DerivedError, lambda: prx.failSliced("user"),
+           lambda e: e.reason == "denied" and e.code == 13)
     expect("fail(base) BaseError", Disp.BaseError, lambda: prx.fail("base"),
            lambda e: type(e) is Disp.BaseError and e.reason == "base reason")
     expect("fail(objectnotexist) status 2", Ice.ObjectNotExistException,

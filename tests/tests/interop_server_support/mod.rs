@@ -9,11 +9,11 @@ use ice_runtime::communicator::Communicator;
 use ice_runtime::dispatch::{
     Current, Dispatch, DispatchError, Dispatched, ErrorReply, Promise, Request, Servant,
 };
-use ice_runtime::encoding::{InputStream, OutputStream, UserException, ENCODING_1_1};
-use ice_runtime::identity::{Identity, OperationMode, ReplyStatus};
+use ice_runtime::encoding::{Format, InputStream, OutputStream, UserException};
+use ice_runtime::identity::{Identity, OperationMode};
 use ice_runtime::properties::Properties;
-use ice_runtime::protocol::{encode_request, RequestFields};
-use ice_runtime::{Context, Error};
+use ice_runtime::proxy::{ObjectPrx, Wait};
+use ice_runtime::Error;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -52,15 +52,16 @@ impl std::fmt::Display for DerivedError {
 }
 impl std::error::Error for DerivedError {}
 
-// Compact format (ICE-PROTOCOL 6), as the classes layer will write it.
+// As slicec-rs generates them: one slice per exception in the hierarchy, most derived
+// first; the runtime writes the format (compact or sliced) the operation asks for.
 impl UserException for BaseError {
     fn ice_id(&self) -> &'static str {
         "::Disp::BaseError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x20);
-        out.write_string("::Disp::BaseError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Disp::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -68,13 +69,13 @@ impl UserException for DerivedError {
     fn ice_id(&self) -> &'static str {
         "::Disp::DerivedError"
     }
-    fn encode_exception(&self, out: &mut OutputStream) {
-        out.write_u8(0x00);
-        out.write_string("::Disp::DerivedError");
+    fn ice_write_slices(&self, out: &mut OutputStream) {
+        out.start_slice("::Disp::DerivedError", None, false);
         out.write_i32(self.code);
-        out.write_u8(0x20);
-        out.write_string("::Disp::BaseError");
+        out.end_slice();
+        out.start_slice("::Disp::BaseError", None, true);
         out.write_string(&self.reason);
+        out.end_slice();
     }
 }
 
@@ -116,15 +117,17 @@ pub trait Server: Send + Sync + 'static {
     fn sleep_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
     fn sleep_chained(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
     fn sleep_async(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
-    fn drop_promise(&self, current: &Current) -> Dispatch<i32, Error>;
+    fn drop_promise(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+    fn nested_blocking(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
+    fn self_call(&self, ms: i32, current: &Current) -> Dispatch<i32, Error>;
 }
 
 /// Makes a `Server` implementation an Ice object.
 pub struct ServerServant<S: ?Sized>(pub Arc<S>);
 
 impl<S: Server> ServerServant<S> {
-    pub fn new(servant: S) -> Arc<dyn Servant> {
-        Arc::new(ServerServant(Arc::new(servant)))
+    pub fn new(servant: S) -> Self {
+        ServerServant(Arc::new(servant))
     }
 }
 
@@ -185,6 +188,12 @@ impl<S: Server + ?Sized> Servant for ServerServant<S> {
                 |kind, current| s.fail(kind, current),
                 |_, ()| {},
             ),
+            "failSliced" => request.with_format(Format::Sliced).dispatch(
+                normal,
+                |input| input.read_string(),
+                |kind, current| s.fail(kind, current),
+                |_, ()| {},
+            ),
             "notify" => request.dispatch(
                 normal,
                 |input| input.read_string(),
@@ -208,12 +217,9 @@ impl<S: Server + ?Sized> Servant for ServerServant<S> {
             "sleepPromise" => int_op(request, S::sleep_promise),
             "sleepChained" => int_op(request, S::sleep_chained),
             "sleepAsync" => int_op(request, S::sleep_async),
-            "dropPromise" => request.dispatch(
-                normal,
-                |_| Ok(()),
-                |(), current| s.drop_promise(current),
-                |out, r| out.write_i32(r),
-            ),
+            "dropPromise" => int_op(request, S::drop_promise),
+            "nestedBlocking" => int_op(request, S::nested_blocking),
+            "selfCall" => int_op(request, S::self_call),
             _ => request.dispatch_builtin(self),
         }
     }
@@ -255,12 +261,16 @@ impl Worker {
     }
 }
 
-/// Where `sleepChained` forwards its call (`sleepPending` on another adapter).
+/// Where `sleepChained` and `nestedBlocking` forward their call (`sleepPending` on
+/// another adapter), and the server's own endpoint for `selfCall`.
 #[derive(Clone)]
 pub struct ChainTarget {
-    pub communicator: Communicator,
-    pub port: u16,
-    pub identity: Identity,
+    /// A proxy for the backend object.
+    pub backend: ObjectPrx,
+    /// A proxy for this server's own object.
+    pub own: ObjectPrx,
+    /// The port of this server's adapter.
+    pub own_port: u16,
 }
 
 pub struct ServerI {
@@ -281,36 +291,22 @@ impl ServerI {
     }
 }
 
-/// A twoway call of `operation(ms)` through the runtime's connection: the chained
-/// invocation (until typed proxies exist, the request is built here).
-async fn call_int(target: ChainTarget, operation: &str, ms: i32) -> Result<i32, Error> {
-    let conn = target
-        .communicator
-        .connection_to("127.0.0.1", target.port, None)
-        .await?;
-    let params = ms.to_le_bytes();
-    let msg = encode_request(
-        0,
-        &RequestFields {
-            identity: &target.identity,
-            facet: "",
-            operation,
-            mode: OperationMode::Normal,
-            context: &Context::new(),
-            encoding: ENCODING_1_1,
-            params: &params,
-        },
+/// The chained invocation, as generated code will write it: encode the parameters, invoke,
+/// decode the result; the future is `'static + Send`.
+fn sleep_pending_call(
+    prx: &ObjectPrx,
+    ms: i32,
+) -> impl std::future::Future<Output = Result<i32, Error>> + Send + 'static {
+    let reply = prx.invoke(
+        "sleepPending",
+        OperationMode::Normal,
+        &ms.to_le_bytes(),
+        None,
     );
-    let reply = conn
-        .invoke(msg, true, false)
-        .await
-        .map_err(|f| f.error)?
-        .ok_or_else(|| Error::Other("no reply".into()))?;
-    let (status, _, payload) = reply.body.into_result()?;
-    if status != ReplyStatus::Ok {
-        return Err(Error::UnknownUserException("chained call raised".into()));
+    async move {
+        let payload = reply.await?.into_ok_payload()?;
+        Ok(InputStream::new(&payload).read_i32()?)
     }
-    Ok(InputStream::new(&payload).read_i32()?)
 }
 
 impl Server for ServerI {
@@ -402,8 +398,15 @@ impl Server for ServerI {
     }
 
     fn sleep_pending(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
-        let sleep = tokio::time::sleep(Duration::from_millis(ms as u64));
-        Dispatch::pending(futures::FutureExt::map(sleep, move |()| Ok(ms)))
+        // A future built from combinators (not an async block); the timer is created when
+        // the future is first polled, on the I/O runtime.
+        use futures::FutureExt;
+        let d = Duration::from_millis(ms as u64);
+        Dispatch::pending(
+            futures::future::ready(())
+                .then(move |()| tokio::time::sleep(d))
+                .map(move |()| Ok(ms)),
+        )
     }
 
     fn sleep_promise(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
@@ -417,7 +420,7 @@ impl Server for ServerI {
 
     fn sleep_chained(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
         match &self.chain {
-            Some(target) => Dispatch::pending(call_int(target.clone(), "sleepPending", ms)),
+            Some(target) => Dispatch::pending(sleep_pending_call(&target.backend, ms)),
             None => Dispatch::err(Error::Other("no chain target".into())),
         }
     }
@@ -431,7 +434,30 @@ impl Server for ServerI {
         })
     }
 
-    fn drop_promise(&self, _: &Current) -> Dispatch<i32, Error> {
+    fn nested_blocking(&self, ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        // A synchronous servant blocking on a call to another server (allowed: replies are
+        // read by the I/O runtime, not by this dispatch thread).
+        let Some(target) = &self.chain else {
+            return Dispatch::err(Error::Other("no chain target".into()));
+        };
+        Dispatch::Ready(sleep_pending_call(&target.backend, ms).wait())
+    }
+
+    fn self_call(&self, _ms: i32, _: &Current) -> Dispatch<i32, Error> {
+        // A synchronous servant about to block on a call to its own adapter, every dispatch
+        // thread busy: the check refuses it instead of deadlocking.
+        let Some(target) = &self.chain else {
+            return Dispatch::err(Error::Other("no chain target".into()));
+        };
+        if let Err(e) =
+            ice_runtime::adapter::check_blocking_invocation("127.0.0.1", target.own_port)
+        {
+            return Dispatch::err(Error::UnknownException(e.to_string()));
+        }
+        Dispatch::Ready(sleep_pending_call(&target.own, 1).wait())
+    }
+
+    fn drop_promise(&self, _ms: i32, _: &Current) -> Dispatch<i32, Error> {
         let (promise, dispatch) = Dispatch::promise();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
@@ -452,6 +478,7 @@ pub fn support_dir() -> PathBuf {
 pub struct RustServer {
     pub communicator: Communicator,
     pub adapter: ObjectAdapter,
+    port: u16,
 }
 
 impl RustServer {
@@ -466,14 +493,27 @@ impl RustServer {
         let adapter = communicator
             .create_object_adapter("Server")
             .expect("adapter");
+        let port = adapter.endpoints()[0].port;
         RustServer {
             communicator,
             adapter,
+            port,
         }
     }
 
+    /// Another adapter of the same communicator, on 127.0.0.1, activated; returns it with
+    /// its port.
+    pub fn second_adapter(&self, name: &str) -> (ObjectAdapter, u16) {
+        let adapter = self
+            .communicator
+            .create_object_adapter_with_endpoints(name, "tcp -h 127.0.0.1 -p 0")
+            .expect("second adapter");
+        let port = adapter.endpoints()[0].port;
+        (adapter, port)
+    }
+
     pub fn port(&self) -> u16 {
-        self.adapter.endpoints()[0].port
+        self.port
     }
 
     /// A proxy string for `identity`.

@@ -1,0 +1,101 @@
+//! Adapters created by a communicator: configuration from properties, listening, proxies
+//! from `create_proxy`, a Rust client calling through them, and shutdown.
+
+mod dispatch_support;
+
+use dispatch_support::service::{ServiceI, ServiceServant};
+use ice_runtime::adapter::{AdapterConfig, ThreadPoolConfig};
+use ice_runtime::communicator::Communicator;
+use ice_runtime::identity::{Identity, OperationMode};
+use ice_runtime::properties::Properties;
+use ice_runtime::proxy::Wait;
+use ice_runtime::Error;
+
+#[test]
+fn thread_pool_properties_follow_ice() {
+    let props = Properties::new();
+    let get = |p: &Properties, k: &str| p.get_opt(k);
+    let c = AdapterConfig::from_properties("A", |k| get(&props, k)).unwrap();
+    assert_eq!(c.thread_pool, ThreadPoolConfig::default());
+    assert_eq!((c.thread_pool.size, c.thread_pool.size_max), (1, 1));
+
+    props.set("Ice.ThreadPool.Server.Size", "2");
+    props.set("Ice.ThreadPool.Server.SizeMax", "5");
+    props.set("Ice.ThreadPool.Server.Serialize", "1");
+    props.set("A.Endpoints", "tcp -p 0");
+    let c = AdapterConfig::from_properties("A", |k| get(&props, k)).unwrap();
+    assert_eq!((c.thread_pool.size, c.thread_pool.size_max), (2, 5));
+    assert!(c.thread_pool.serialize);
+    assert_eq!(c.endpoints, "tcp -p 0");
+
+    // The adapter's own pool replaces the server pool when configured.
+    props.set("A.ThreadPool.Size", "3");
+    let c = AdapterConfig::from_properties("A", |k| get(&props, k)).unwrap();
+    assert_eq!((c.thread_pool.size, c.thread_pool.size_max), (3, 3));
+    assert!(!c.thread_pool.serialize);
+
+    props.set("A.ThreadPool.SizeMax", "x");
+    assert!(matches!(
+        AdapterConfig::from_properties("A", |k| get(&props, k)),
+        Err(Error::InvalidProperty { .. })
+    ));
+}
+
+#[test]
+fn a_rust_client_calls_through_create_proxy() {
+    let props = Properties::new();
+    props.set("Hello.Endpoints", "tcp -h 127.0.0.1 -p 0");
+    let communicator = Communicator::with_properties(props).unwrap();
+    let adapter = communicator.create_object_adapter("Hello").unwrap();
+    assert_eq!(adapter.endpoints().len(), 1);
+    adapter
+        .add(
+            ServiceServant::new(ServiceI::default()),
+            Identity::new("svc"),
+        )
+        .unwrap();
+    adapter.activate().unwrap();
+
+    let prx = adapter.create_proxy(&Identity::new("svc")).unwrap();
+    prx.ice_ping().wait().unwrap();
+    assert_eq!(
+        prx.ice_ids().wait().unwrap(),
+        vec!["::Ice::Object".to_owned(), "::Vec::Service".to_owned()]
+    );
+    assert!(prx.ice_is_a("::Vec::Service").wait().unwrap());
+    let reply = prx
+        .invoke("opOut", OperationMode::Normal, &5i32.to_le_bytes(), None)
+        .wait()
+        .unwrap();
+    let mut input = reply.input();
+    assert_eq!(input.read_string().unwrap(), "got 5");
+    assert_eq!(input.read_i32().unwrap(), 10);
+    assert_eq!(input.read_i32().unwrap(), 6);
+
+    let missing = adapter.create_proxy(&Identity::new("nobody")).unwrap();
+    assert!(matches!(
+        missing.ice_ping().wait(),
+        Err(Error::ObjectNotExist { .. })
+    ));
+
+    // Shutdown deactivates the adapter: later calls fail.
+    let second = communicator
+        .create_object_adapter_with_endpoints("Other", "tcp -h 127.0.0.1 -p 0")
+        .unwrap();
+    assert!(!second.is_deactivated());
+    communicator.shutdown();
+    communicator.wait_for_shutdown().unwrap();
+    assert!(adapter.is_deactivated() && second.is_deactivated());
+    adapter.destroy();
+    communicator.destroy();
+}
+
+#[test]
+fn bad_endpoints_are_refused() {
+    let communicator = Communicator::with_properties(Properties::new()).unwrap();
+    assert!(matches!(
+        communicator.create_object_adapter_with_endpoints("X", "udp -p 0"),
+        Err(Error::EndpointParse { .. })
+    ));
+    communicator.destroy();
+}
