@@ -408,6 +408,51 @@ impl Communicator {
         port: u16,
         connect_timeout: Option<Duration>,
     ) -> Result<Connection> {
+        let mut config = self.inner.defaults.connection.clone();
+        if let Some(t) = connect_timeout {
+            if self
+                .inner
+                .properties
+                .get_opt("Ice.Override.ConnectTimeout")
+                .is_none()
+            {
+                config.connect_timeout = t;
+            }
+        }
+        self.cached_connection(host, port, config).await
+    }
+
+    /// [`Communicator::connection_to`] for an endpoint whose `-t` is `endpoint_timeout_ms`
+    /// (-1: infinite): as in Ice it bounds connecting and each write, unless
+    /// `Ice.Override.ConnectTimeout` / `Ice.Override.Timeout` say otherwise.
+    pub async fn connection_for_endpoint(
+        &self,
+        host: &str,
+        port: u16,
+        endpoint_timeout_ms: i32,
+    ) -> Result<Connection> {
+        let mut config = self.inner.defaults.connection.clone();
+        let props = &self.inner.properties;
+        let endpoint_timeout = match endpoint_timeout_ms {
+            t if t > 0 => Duration::from_millis(t as u64),
+            _ => Duration::ZERO,
+        };
+        if props.get_opt("Ice.Override.Timeout").is_none() {
+            config.write_timeout = endpoint_timeout;
+            if props.get_opt("Ice.Override.ConnectTimeout").is_none() && !endpoint_timeout.is_zero()
+            {
+                config.connect_timeout = endpoint_timeout;
+            }
+        }
+        self.cached_connection(host, port, config).await
+    }
+
+    async fn cached_connection(
+        &self,
+        host: &str,
+        port: u16,
+        config: ConnectionConfig,
+    ) -> Result<Connection> {
         if self.is_destroyed() {
             return Err(Error::CommunicatorDestroyed);
         }
@@ -422,17 +467,6 @@ impl Communicator {
         if let Some(c) = guard.as_ref() {
             if c.is_active() {
                 return Ok(c.clone());
-            }
-        }
-        let mut config = self.inner.defaults.connection.clone();
-        if let Some(t) = connect_timeout {
-            if self
-                .inner
-                .properties
-                .get_opt("Ice.Override.ConnectTimeout")
-                .is_none()
-            {
-                config.connect_timeout = t;
             }
         }
         let c = connection::connect(host, port, config).await?;

@@ -606,8 +606,10 @@ impl ObjectPrx {
                 Ok(p) if p > 0 => p,
                 _ => continue,
             };
-            let timeout = (t.timeout > 0).then(|| Duration::from_millis(t.timeout as u64));
-            match communicator.connection_to(host, port, timeout).await {
+            match communicator
+                .connection_for_endpoint(host, port, t.timeout)
+                .await
+            {
                 Ok(c) => return Ok(c),
                 Err(err) => last = Some(err),
             }

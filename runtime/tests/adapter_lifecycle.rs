@@ -368,7 +368,10 @@ fn deactivate_waits_for_pending_dispatches_then_refuses() {
 
 #[test]
 fn the_pool_grows_to_size_max_when_all_threads_are_busy() {
-    let f = fixture(pool(1, 3));
+    let f = fixture(ThreadPoolConfig {
+        thread_idle_time: Duration::from_millis(200),
+        ..pool(1, 3)
+    });
     let a = &f.adapter;
     let s = Sleeper::new("s");
     a.add(SleeperServant(s.clone()), Identity::new("s"))
@@ -387,6 +390,10 @@ fn the_pool_grows_to_size_max_when_all_threads_are_busy() {
         "3 calls on up to 3 threads took {t:?}"
     );
     assert_eq!(s.max_running.load(Ordering::SeqCst), 3);
+    assert_eq!(a.dispatch_thread_count(), 3);
+    // The threads started for the burst exit once idle for ThreadIdleTime.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(a.dispatch_thread_count(), 1);
     a.destroy();
 }
 

@@ -313,3 +313,39 @@ async fn batch_requests_count_against_max_dispatches() {
     let r = tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await;
     assert!(r.is_err(), "no reply to batch requests");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_whose_socket_stays_full_is_disconnected_by_the_write_timeout() {
+    let handler = Arc::new(Handler::default());
+    // A queue large enough never to fill here: only the write timeout can act.
+    let listener = server(handler.clone(), |c| {
+        c.write_queue_max = 256 * 1024 * 1024;
+        c.write_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let good = good_client(&listener).await;
+    let mut s = raw(&listener).await;
+    let me = s.local_addr().unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let server_side = listener
+        .connections()
+        .into_iter()
+        .find(|c| c.remote_addr() == me)
+        .unwrap();
+    let msg = request(1, "echo", &vec![1u8; 60 * 1024]);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) && server_side.close_reason().is_none() {
+        match tokio::time::timeout(Duration::from_millis(200), s.write_all(&msg)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => break,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server_side.close_reason().is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reason = server_side.close_reason().unwrap().to_string();
+    assert!(reason.contains("write timed out"), "{reason}");
+    good_call(&good, 5).await;
+}

@@ -9,8 +9,10 @@
 //! 4. [`render`]: diagnostics printed as rustc does (`human`), as gcc does (`short`) or as
 //!    JSON lines (`json`).
 //!
-//! No phase stops at the first error; later phases are skipped once errors exist.
-//! Nothing here panics on any input.
+//! Entry points: [`compile_file`] for a file on disk, [`compile_source`] for text in memory
+//! (tests, fuzzing, editors). No phase stops at the first error; the grammar and checker run
+//! unless preprocessing failed (mcpp's errors are fatal). Nothing here panics, overflows the
+//! stack or allocates without bound on any input (`tests/robustness.rs`, `fuzz/`).
 
 pub mod ast;
 pub mod check;
@@ -61,7 +63,8 @@ pub struct Compilation {
     pub ast: Option<ast::File>,
     /// The resolved model (absent when any error was found).
     pub model: Option<model::Model>,
-    /// Every diagnostic, in the order found.
+    /// Every diagnostic: the preprocessor's first (as mcpp runs before the parser), then
+    /// those of the grammar and the checker merged in source order (slice2py's order).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -127,11 +130,12 @@ fn finish(
 /// slice2py reports them in, as it checks while parsing). The sort is stable, and a
 /// diagnostic without a span stays right after the one before it.
 fn in_source_order(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
+    let index = source::PpIndex::new(sources);
     let mut last = 0u32;
     let mut keyed: Vec<(u32, Diagnostic)> = diags
         .into_iter()
         .map(|d| {
-            if let Some(k) = d.span().and_then(|s| sources.pp_offset(s)) {
+            if let Some(k) = d.span().and_then(|s| index.pp_offset(s)) {
                 last = k;
             }
             (last, d)

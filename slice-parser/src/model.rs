@@ -22,14 +22,27 @@
 //! * A class or interface has exactly one entry, created at its first declaration or
 //!   definition; [`Class::defined`] / [`Interface::defined`] say whether a body was seen. A
 //!   forward-declared type that is never defined appears in no module's contents.
-//! * Types are fully resolved ([`Type`]): a proxy is [`Type::Proxy`] of an interface or a
-//!   class, never a name. Exceptions are never types.
+//! * Types are fully resolved ([`Type`]): a proxy is [`Type::Proxy`] (an interface) or
+//!   [`Type::ClassProxy`] (a class), never a name. Exceptions are never types.
+//! * A module's [`Info::from_main`] is that of its first opening; [`Module::any_from_main`]
+//!   says whether any opening is in the top-level file (a generator emits the module then).
 //! * Enumerator values, optional tags and compact ids are plain integers (already range
 //!   checked: values and tags in `0..=i32::MAX`). Constant and default values are typed
 //!   ([`ConstValue`]) and normalised (a constant initialised from another constant holds the
 //!   final value).
 //! * Bases are resolved: a class has at most one base class and any number of implemented
 //!   interfaces; an interface any number of base interfaces; an exception at most one base.
+//!   Inheritance is acyclic (a base must be defined before it is used).
+//!
+//! # Queries for generators
+//!
+//! [`Model::find`] (by scoped name), [`Model::type_id`], [`Model::all_interface_bases`] and
+//! [`Model::interface_type_ids`] (Ice's `ice_ids` order), [`Model::all_interface_operations`],
+//! [`Model::all_class_members`] / [`Model::all_exception_members`] (base first),
+//! [`Model::is_fixed_size`], [`Model::min_wire_size`], [`Model::optional_format`],
+//! [`Model::uses_classes`], [`Model::has_marshaled_result`], [`Operation::send_mode`],
+//! [`sorted_by_tag`], [`Info::deprecated`], and [`Model::metadata_warnings`] for a
+//! generator's own metadata prefix.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -179,6 +192,10 @@ pub struct Info {
     pub metadata: Vec<String>,
     /// Where its name is written.
     pub span: Span,
+    /// Where slice2py considers it created (the `{` of a body, the token after a member's
+    /// name, the `(` of an operation, the value of a constant...): the line slice2py's own
+    /// messages about it use.
+    pub created_at: Span,
     /// Whether it comes from the top-level file (not from an included file).
     pub from_main: bool,
 }
@@ -344,7 +361,52 @@ pub struct Operation {
     pub throws: Vec<ExceptionId>,
 }
 
+/// How an operation is sent (the mode byte of a request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OperationMode {
+    /// `0`: a normal operation.
+    Normal,
+    /// `1`: an `idempotent` operation with `["nonmutating"]` metadata (legacy).
+    Nonmutating,
+    /// `2`: an `idempotent` operation.
+    Idempotent,
+}
+
+impl OperationMode {
+    /// The byte sent on the wire.
+    pub fn wire_value(self) -> u8 {
+        match self {
+            OperationMode::Normal => 0,
+            OperationMode::Nonmutating => 1,
+            OperationMode::Idempotent => 2,
+        }
+    }
+}
+
+/// The optional entries of a member or parameter list, sorted by tag (the order Ice marshals
+/// them in, after the required ones).
+pub fn sorted_by_tag<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    tag: impl Fn(&T) -> Option<i32>,
+) -> Vec<&'a T>
+where
+    T: 'a,
+{
+    let mut v: Vec<&T> = items.into_iter().filter(|i| tag(i).is_some()).collect();
+    v.sort_by_key(|i| tag(i));
+    v
+}
+
 impl Operation {
+    /// The mode the operation is sent with (Ice's `sendMode`).
+    pub fn send_mode(&self) -> OperationMode {
+        match (self.idempotent, self.info.has_metadata("nonmutating")) {
+            (true, true) => OperationMode::Nonmutating,
+            (true, false) => OperationMode::Idempotent,
+            (false, _) => OperationMode::Normal,
+        }
+    }
+
     /// The in-parameters.
     pub fn in_params(&self) -> impl Iterator<Item = &Parameter> {
         self.params.iter().filter(|p| !p.out)
@@ -510,6 +572,28 @@ pub struct Const {
     pub literal: String,
 }
 
+/// How an optional value of a type is encoded (the tag's format byte, Ice encoding 1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OptionalFormat {
+    /// One byte (`bool`, `byte`).
+    F1,
+    /// Two bytes (`short`).
+    F2,
+    /// Four bytes (`int`, `float`).
+    F4,
+    /// Eight bytes (`long`, `double`).
+    F8,
+    /// A size (enums).
+    Size,
+    /// A size followed by that many bytes (strings; fixed-size structs, sequences of
+    /// fixed-size elements and dictionaries of fixed-size keys and values).
+    VSize,
+    /// A four-byte length followed by the value (proxies and other variable-size values).
+    FSize,
+    /// A class instance.
+    Class,
+}
+
 /// File-level information.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileInfo {
@@ -617,21 +701,21 @@ impl Model {
     /// Every base interface of `id`, transitively, each once, sorted by scoped name (the
     /// order Ice uses for `ice_ids`).
     pub fn all_interface_bases(&self, id: InterfaceId) -> Vec<InterfaceId> {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut stack = self.interfaces[id].bases.clone();
         while let Some(b) = stack.pop() {
-            if !seen.contains(&b) {
-                seen.push(b);
+            if seen.insert(b) {
                 stack.extend(self.interfaces[b].bases.iter().copied());
             }
         }
-        seen.sort_by(|a, b| {
+        let mut out: Vec<InterfaceId> = seen.into_iter().collect();
+        out.sort_by(|a, b| {
             self.interfaces[*a]
                 .info
                 .scoped
                 .cmp(&self.interfaces[*b].info.scoped)
         });
-        seen
+        out
     }
 
     /// The type ids an object implementing `id` answers to `ice_ids` with: its own, every
@@ -653,27 +737,22 @@ impl Model {
     /// each operation once.
     pub fn all_interface_operations(&self, id: InterfaceId) -> Vec<(InterfaceId, &Operation)> {
         let mut out: Vec<(InterfaceId, &Operation)> = Vec::new();
-        let mut visited = Vec::new();
-        self.collect_ops(id, &mut visited, &mut out);
+        let mut visited = std::collections::HashSet::new();
+        let mut stack: Vec<(InterfaceId, bool)> = vec![(id, false)];
+        while let Some((i, expanded)) = stack.pop() {
+            if expanded {
+                out.extend(self.interfaces[i].operations.iter().map(|op| (i, op)));
+                continue;
+            }
+            if !visited.insert(i) {
+                continue;
+            }
+            stack.push((i, true));
+            for &b in self.interfaces[i].bases.iter().rev() {
+                stack.push((b, false));
+            }
+        }
         out
-    }
-
-    fn collect_ops<'a>(
-        &'a self,
-        id: InterfaceId,
-        visited: &mut Vec<InterfaceId>,
-        out: &mut Vec<(InterfaceId, &'a Operation)>,
-    ) {
-        if visited.contains(&id) {
-            return;
-        }
-        visited.push(id);
-        for &b in &self.interfaces[id].bases {
-            self.collect_ops(b, visited, out);
-        }
-        for op in &self.interfaces[id].operations {
-            out.push((id, op));
-        }
     }
 
     /// The chain of base classes of `id`, nearest first.
@@ -783,6 +862,160 @@ impl Model {
             Type::Class(_) | Type::Interface(_) => 1,
             Type::Enum(_) | Type::Sequence(_) | Type::Dictionary(_) => 1,
         }
+    }
+
+    /// How an optional value of the type is encoded.
+    pub fn optional_format(&self, ty: Type) -> OptionalFormat {
+        match ty {
+            Type::Builtin(b) => match b {
+                Builtin::Bool | Builtin::Byte => OptionalFormat::F1,
+                Builtin::Short => OptionalFormat::F2,
+                Builtin::Int | Builtin::Float => OptionalFormat::F4,
+                Builtin::Long | Builtin::Double => OptionalFormat::F8,
+                Builtin::String => OptionalFormat::VSize,
+                Builtin::ObjectProxy => OptionalFormat::FSize,
+                Builtin::Object | Builtin::Value | Builtin::LocalObject => OptionalFormat::Class,
+            },
+            Type::Enum(_) => OptionalFormat::Size,
+            Type::Class(_) | Type::Interface(_) => OptionalFormat::Class,
+            Type::Proxy(_) | Type::ClassProxy(_) => OptionalFormat::FSize,
+            Type::Struct(_) => {
+                if self.is_fixed_size(ty) {
+                    OptionalFormat::VSize
+                } else {
+                    OptionalFormat::FSize
+                }
+            }
+            Type::Sequence(s) => {
+                if self.is_fixed_size(self.sequences[s].element) {
+                    OptionalFormat::VSize
+                } else {
+                    OptionalFormat::FSize
+                }
+            }
+            Type::Dictionary(d) => {
+                let d = &self.dictionaries[d];
+                if self.is_fixed_size(d.key) && self.is_fixed_size(d.value) {
+                    OptionalFormat::VSize
+                } else {
+                    OptionalFormat::FSize
+                }
+            }
+        }
+    }
+
+    /// Whether a file's metadata suppresses `category` (`all`, `deprecated`,
+    /// `invalid-metadata`) through `[["suppress-warning..."]]`.
+    pub fn suppresses_warning(&self, file: FileId, category: &str) -> bool {
+        let Some(value) = self
+            .file_metadata(file)
+            .iter()
+            .find(|m| m.starts_with("suppress-warning"))
+        else {
+            return false;
+        };
+        match value.strip_prefix("suppress-warning:") {
+            None => value == "suppress-warning",
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .any(|c| c == "all" || c == category),
+        }
+    }
+
+    /// Warnings for metadata with `prefix` (e.g. `"rust:"`) that `is_known` rejects, worded
+    /// as slice2py words its own (`ignoring invalid file metadata `X'` for file metadata,
+    /// `ignoring invalid metadata `X'` elsewhere), skipping files that suppress
+    /// `invalid-metadata`. Other prefixes are ignored, as slice2py ignores `cpp:` and the
+    /// like.
+    pub fn metadata_warnings(
+        &self,
+        prefix: &str,
+        is_known: &dyn Fn(&str) -> bool,
+    ) -> Vec<crate::diagnostics::Diagnostic> {
+        use crate::diagnostics::{Diagnostic, Severity};
+        let bad = |m: &String| m.starts_with(prefix) && !is_known(m);
+        let mut out = Vec::new();
+        let mut files: Vec<FileId> = self.files.keys().copied().collect();
+        files.sort();
+        for f in files {
+            if self.suppresses_warning(f, "invalid-metadata") {
+                continue;
+            }
+            for m in self.file_metadata(f).iter().filter(|m| bad(m)) {
+                out.push(Diagnostic::file_level(
+                    Severity::Warning,
+                    "invalid-metadata",
+                    f,
+                    format!("ignoring invalid file metadata `{m}'"),
+                ));
+            }
+        }
+        let mut local: Vec<(Span, String)> = Vec::new();
+        fn push(local: &mut Vec<(Span, String)>, info: &Info, extra: &[&[String]]) {
+            for m in info
+                .metadata
+                .iter()
+                .chain(extra.iter().flat_map(|v| v.iter()))
+            {
+                local.push((info.created_at, m.clone()));
+            }
+        }
+        fn push_ops(local: &mut Vec<(Span, String)>, ops: &[Operation]) {
+            for op in ops {
+                push(local, &op.info, &[]);
+                op.params.iter().for_each(|p| push(local, &p.info, &[]));
+            }
+        }
+        for (_, m) in self.modules.iter() {
+            push(&mut local, &m.info, &[]);
+        }
+        for (_, x) in self.structs.iter() {
+            push(&mut local, &x.info, &[]);
+            x.members
+                .iter()
+                .for_each(|d| push(&mut local, &d.info, &[]));
+        }
+        for (_, x) in self.exceptions.iter() {
+            push(&mut local, &x.info, &[]);
+            x.members
+                .iter()
+                .for_each(|d| push(&mut local, &d.info, &[]));
+        }
+        for (_, x) in self.classes.iter().filter(|(_, c)| c.defined) {
+            push(&mut local, &x.info, &[]);
+            x.members
+                .iter()
+                .for_each(|d| push(&mut local, &d.info, &[]));
+            push_ops(&mut local, &x.operations);
+        }
+        for (_, x) in self.interfaces.iter().filter(|(_, i)| i.defined) {
+            push(&mut local, &x.info, &[]);
+            push_ops(&mut local, &x.operations);
+        }
+        for (_, x) in self.enums.iter() {
+            push(&mut local, &x.info, &[]);
+        }
+        for (_, x) in self.sequences.iter() {
+            push(&mut local, &x.info, &[&x.element_metadata]);
+        }
+        for (_, x) in self.dictionaries.iter() {
+            push(&mut local, &x.info, &[&x.key_metadata, &x.value_metadata]);
+        }
+        for (_, x) in self.consts.iter() {
+            push(&mut local, &x.info, &[&x.type_metadata]);
+        }
+        local.sort_by_key(|(span, _)| (span.file, span.start));
+        for (span, m) in local {
+            if bad(&m) && !self.suppresses_warning(span.file, "invalid-metadata") {
+                out.push(Diagnostic::warning(
+                    "invalid-metadata",
+                    span,
+                    format!("ignoring invalid metadata `{m}'"),
+                ));
+            }
+        }
+        out
     }
 
     /// Whether the type (transitively) contains class instances (Ice's `usesClasses`).

@@ -242,31 +242,68 @@ impl SourceMap {
     }
 
     /// Where a span's start first appears in the preprocessed buffer, if it does (used to
-    /// put diagnostics of different phases in source order).
+    /// put diagnostics of different phases in source order). For many queries, build a
+    /// [`PpIndex`] once instead.
     pub fn pp_offset(&self, span: Span) -> Option<u32> {
-        for (i, s) in self.segments.iter().enumerate() {
-            if s.file != span.file {
-                continue;
-            }
-            if !s.exact {
-                if s.file_start == span.start {
-                    return Some(s.pp_start);
-                }
-                continue;
-            }
-            let len = self
-                .segments
-                .get(i + 1)
-                .map_or(u32::MAX, |n| n.pp_start - s.pp_start);
-            if span.start >= s.file_start && span.start - s.file_start < len {
-                return Some(s.pp_start + (span.start - s.file_start));
-            }
-        }
-        None
+        PpIndex::new(self).pp_offset(span)
     }
 
     /// 1-based line and column of the start of a span.
     pub fn line_col(&self, span: Span) -> (u32, u32) {
         self.file(span.file).line_col(span.start)
+    }
+}
+
+/// A lookup table from original-file positions to preprocessed-buffer positions: the
+/// segments sorted by file and start, for [`SourceMap::pp_offset`]-like queries in
+/// logarithmic time.
+#[derive(Clone, Debug)]
+pub struct PpIndex {
+    /// (file, file_start, pp_start, length in the buffer, exact), sorted.
+    entries: Vec<(FileId, u32, u32, u32, bool)>,
+}
+
+impl PpIndex {
+    /// Indexes the segments of `sources`.
+    pub fn new(sources: &SourceMap) -> PpIndex {
+        let segs = sources.segments();
+        let mut entries: Vec<(FileId, u32, u32, u32, bool)> = segs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let len = segs
+                    .get(i + 1)
+                    .map_or(u32::MAX - s.pp_start, |n| n.pp_start - s.pp_start);
+                (s.file, s.file_start, s.pp_start, len, s.exact)
+            })
+            .collect();
+        entries.sort_by_key(|e| (e.0, e.1, e.2));
+        PpIndex { entries }
+    }
+
+    /// Where a span's start appears in the preprocessed buffer (the earliest place among the
+    /// nearest segments when a file was included more than once).
+    pub fn pp_offset(&self, span: Span) -> Option<u32> {
+        let end = self
+            .entries
+            .partition_point(|e| (e.0, e.1) <= (span.file, span.start));
+        // Segments of the same file that start at or before the position, nearest first; a
+        // few are enough (several only when the file was included several times).
+        self.entries[..end]
+            .iter()
+            .rev()
+            .take_while(|e| e.0 == span.file)
+            .take(16)
+            .filter_map(|&(_, file_start, pp_start, len, exact)| {
+                let delta = span.start - file_start;
+                if exact && delta < len {
+                    Some(pp_start + delta)
+                } else if !exact && delta == 0 {
+                    Some(pp_start)
+                } else {
+                    None
+                }
+            })
+            .min()
     }
 }

@@ -804,6 +804,10 @@ fn differential_values_and_types() {
         "module M { enum E { a, b, c = 0, d }; };",
         "module M { enum E { a = 5, b = 3, c, d, e }; };",
         "module M { enum E {}; enum F { x,, y, }; };",
+        "module M { dictionary<y, K> IceX; sequence<Nope> a_b; const Nope NodePtr = 1; };",
+        "module M { interface I { void op(Nope a, int b_c) throws IceX; }; };",
+        "module M { struct S { Nope x; int _y; }; };",
+        "module M { enum E { a, a, b = 1 }; enum F { x, X, y = 1 }; enum A { mid, a, mid = 0 }; };",
     ]);
 }
 
@@ -840,9 +844,14 @@ fn differential_definitions() {
         "module M { exception E {}; interface I { void op() throws E, E, E; }; };",
         "module M { exception E {}; exception F {}; interface I { void op() throws E, F, E, F; }; };",
         "module M { interface I { void op() throws Nope; }; };",
+        "module M { interface I { void op() throws Nope, Nope; }; };",
+        "module M { interface I { void op() throws Nope::X, Nope::X; }; };",
         "module M { interface I { void op() throws I; }; };",
         "module M { interface I { void op(out int a, int b, out int c, int d); }; };",
         "module M { interface I { void op(Nope a, int b); }; };",
+        "module M { struct S { int x; }; interface I { void op(Nope a, int b) throws S; }; };",
+        "module N { interface y { Object Op(BASE a) throws N; }; };",
+        "module N { local exception x {}; exception F {}; interface I { void op(F* a) throws x, x; }; };",
         "module M { interface I { Nope op(int b); }; };",
         "module M { interface I { void op(I a, I* b); }; };",
         "module M { class C {}; interface I { C* op(C c); }; };",
@@ -1066,6 +1075,18 @@ fn differential_includes() {
                 "#include <inc.ice>\nmodule A { module B { interface A {}; }; };\n",
             ),
             ("inc.ice", "#pragma once\nmodule A { };\n"),
+        ],
+        &[
+            ("main.ice", "module A\n{\nmodule B\n{\n#include \"inc.ice\"\n};\n};\n"),
+            ("inc.ice", "interface A {};\nstruct b { int x; };\n"),
+        ],
+        &[
+            ("main.ice", "module A {\n#include \"inc.ice\"\n};\n"),
+            ("inc.ice", "module B\n{\nstruct a { int x; };\n};\n"),
+        ],
+        &[
+            ("main.ice", "#include \"inc.ice\"\nmodule M { sequence<icebox> S; struct T { Door_Ptr d; }; };\n"),
+            ("inc.ice", "#pragma once\nmodule M { struct icebox { int x; }; struct Door_Ptr { int x; }; };\n"),
         ],
     ]);
 }

@@ -325,6 +325,12 @@ fn lexical_errors() {
         "module L { const string S = \"a\tb\"; }",
         "1: a string literal can only contain printable ASCII characters and non-ASCII characters",
     );
+    // slice2py crashes on constants that are not UTF-8; we report them.
+    check(
+        "module L { const string S = \"\\xff\"; }",
+        "1: string literal is not valid UTF-8",
+    );
+    check("module L { const string S = \"\\303\\251\"; }", "ok");
     check_all(
         "module Lex\n{\n    const int café = 1;\n}\n",
         &[
@@ -370,6 +376,102 @@ fn recovery_matches_the_reference() {
         "module Syn\n{\n    enum Size { [\"deprecate\"] small, large }\n}\n",
         &["3: syntax error"],
     );
+    // Once `=` or `throws` is read, what follows is required (no "missing `;'").
+    check_all(
+        "module M {\n  struct S { int x = ; int y = ; }\n}\n",
+        &["2: syntax error", "2: syntax error"],
+    );
+    check_all(
+        "module M {\n  interface I { void op() throws; }\n}\n",
+        &["2: syntax error"],
+    );
+    // bison stays quiet until three tokens were read after a recovery in a body.
+    check_all(
+        "module M {\n  struct S { int x = ; int = ; int z = ; }\n}\n",
+        &[
+            "2: syntax error",
+            "2: missing data member name",
+            "2: `;' missing after definition",
+            "2: syntax error",
+        ],
+    );
+    // The scanner reports an illegal byte when it reads it, before the parser reacts.
+    check_all(
+        "module M {\n  struct S { int café; }\n}\n",
+        &[
+            "2: illegal input character: '\\303'",
+            "2: `;' missing after definition",
+            "2: syntax error",
+            "2: illegal input character: '\\251'",
+        ],
+    );
+    // Literals are checked when scanned: before a later syntax error, and while skipping.
+    check_all(
+        "module M {\n enum E { a = 99999999999999999999 b }\n}\n",
+        &[
+            "2: integer constant `99999999999999999999' out of range",
+            "2: syntax error",
+        ],
+    );
+    check_all(
+        "module M {\n interface I { void op(int a, string b = \"\\q\"); }\n}\n",
+        &[
+            "2: syntax error",
+            "2: warning: unknown escape sequence `\\q'",
+        ],
+    );
+    // The reference's tokens: a backslash continues an identifier, a name or keyword before
+    // `(` is an operation-name token, `optional(` is its own token.
+    check("module M { struct S { int a\\b; } }", "ok");
+    check("module M {\n struct\\T { int a; }\n}\n", "2: syntax error");
+    check("module M { class C { string ( item; } }", "1: syntax error");
+    check(
+        "module M { interface I { int optional(1) level(); } }",
+        "1: syntax error",
+    );
+    // The error forms (keyword or missing name) exist only without `optional(...)`.
+    check(
+        "module M { class C { optional(2) int extends x; } }",
+        "1: syntax error",
+    );
+    check(
+        "module M { class C { optional(2) int; } }",
+        "1: syntax error",
+    );
+    // Messages bison gave before a later syntax error in the same construct.
+    check(
+        "module M { enum enum E { a } }",
+        "1: keyword `enum' cannot be used as enumeration name",
+    );
+    check(
+        "module M { interface I { optional void op(); } }",
+        "1: missing tag for optional",
+    );
+    // A type that no definition has named: bison reports only the failed lookup (the
+    // checker's job), not the missing name.
+    check_all("module M { struct S { int x; intv; } }", &[]);
+    check_all("module M { const intmax = 10; }", &[]);
+    check_all(
+        "module M { struct S { int x; } struct T { S; } }",
+        &["1: missing data member name"],
+    );
+    // A stray `}` at file level ends everything.
+    check_all(
+        "Class X;\nmodule B { struct S { int x; }\n}\n}\n}\n",
+        &["1: syntax error", "4: syntax error"],
+    );
+    // `Object` or `Value` may only end a list of bases.
+    check_all(
+        "module M {\n interface I extends Value { }\n interface J extends I, Object { }\n}\n",
+        &[
+            "2: illegal inheritance from type Value",
+            "3: illegal inheritance from type Object",
+        ],
+    );
+    check_all(
+        "module M {\n interface I extends Object, J { }\n}\n",
+        &["2: syntax error"],
+    );
     // Several independent mistakes are all reported.
     check_all(
         "module M {\n struct S { int; }\n struct T { double long; }\n const int = 1;\n}\n",
@@ -383,6 +485,24 @@ fn recovery_matches_the_reference() {
         "module M {\n interface I { void a(int x,, int y); void b(int); }\n}\n",
         &["2: syntax error", "2: missing parameter name"],
     );
+    // An error in a parameter list keeps the operation and the parameters read so far.
+    let (file, diags) =
+        parse_str("module M { interface I { void op(out int a, int b, out) throws E; } }");
+    assert_eq!(diags, ["1: syntax error"]);
+    let ast::Item::Definition(def) = &file.items[0] else {
+        panic!()
+    };
+    let ast::DefinitionKind::Module(m) = &def.kind else {
+        panic!()
+    };
+    let ast::Item::Definition(idef) = &m.items[0] else {
+        panic!()
+    };
+    let ast::DefinitionKind::Interface(i) = &idef.kind else {
+        panic!()
+    };
+    assert_eq!(i.operations[0].params.len(), 2);
+    assert_eq!(i.operations[0].throws[0].text, "E");
 }
 
 #[test]
@@ -827,4 +947,269 @@ fn whole_file_rule_accepts_valid_corpus() {
             panic!("{}: {e}", path.display());
         }
     }
+}
+
+/// A small deterministic pseudo-random generator (xorshift), so the robustness test needs
+/// no extra dependency and always runs the same cases.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Mangled corpus files and token soup never make the parser panic or loop, and every
+/// diagnostic it gives points inside the file.
+#[test]
+fn never_panics_on_mangled_input() {
+    let mut seeds: Vec<String> = ice_files(&corpus().join("valid"))
+        .iter()
+        .chain(ice_files(&corpus().join("invalid")).iter())
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|t| !t.contains('#'))
+        .collect();
+    seeds.sort();
+    let vocabulary = [
+        "module",
+        "M",
+        "{",
+        "}",
+        ";",
+        "[",
+        "]",
+        "[[",
+        "]]",
+        "\"a\"",
+        "\"",
+        "(",
+        ")",
+        "<",
+        ">",
+        ",",
+        "::",
+        "=",
+        "*",
+        "class",
+        "interface",
+        "struct",
+        "enum",
+        "exception",
+        "sequence",
+        "dictionary",
+        "const",
+        "local",
+        "out",
+        "optional",
+        "optional(1)",
+        "idempotent",
+        "void",
+        "int",
+        "string",
+        "Object",
+        "extends",
+        "implements",
+        "throws",
+        "1",
+        "-1",
+        "1.5e3",
+        "\\x",
+        "/**",
+        "*/",
+        "/*",
+        "//",
+        "\n",
+        " ",
+        "é",
+        "\u{FEFF}",
+        "\t",
+        "'",
+        "0x",
+        "true",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for round in 0..1500 {
+        let text = if round % 3 == 0 {
+            let n = rng.below(60);
+            (0..n)
+                .map(|_| vocabulary[rng.below(vocabulary.len())])
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            let mut bytes = seeds[rng.below(seeds.len())].clone().into_bytes();
+            for _ in 0..=rng.below(4) {
+                let at = rng.below(bytes.len() + 1);
+                match rng.below(3) {
+                    0 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    1 => {
+                        let word = vocabulary[rng.below(vocabulary.len())];
+                        bytes.splice(at..at, word.bytes());
+                    }
+                    _ => bytes.truncate(at),
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let (pp, sources) = single("fuzz.ice", &text);
+        let mut diags = Diagnostics::new();
+        grammar::parse(&pp, &sources, &mut diags);
+        for d in diags.iter() {
+            let span = d.span().unwrap_or_else(|| panic!("no span: {d:?}"));
+            assert!(
+                span.start <= span.end && span.end as usize <= text.len(),
+                "{text:?}: {d:?}"
+            );
+        }
+    }
+}
+
+/// Where each doc comment goes, as slice2cpp 3.7.8 shows it in the header it generates for
+/// this file (comments are hoisted to the start of their line, the last one seen wins, and
+/// an entity created later on the line takes it: here the enum takes `e2doc` and `op1`
+/// takes `xdoc`; the module `N` takes `orphan`).
+#[test]
+fn doc_comments_match_slice2cpp() {
+    let src = "/** M1 */\nmodule M\n{\n    /** A1 */ /** A2 */\n    struct A\n    {\n        \
+               int a; /** after-a */\n        int b;\n        /** before-c */ int c;\n    }\n    \
+               /** E1 */\n    enum E { e1, /** e2doc */ e2 = 3, e3 }\n    /** S1 */ sequence<int>\n    \
+               /** S2 */ Ints;\n    /** I1 */\n    interface I\n    {\n        \
+               /** op1 */ void op1(int x, /** xdoc */\n            int y);\n        \
+               /** op2 */\n        int op2();\n    }\n    /** C1 */\n    const int K = 3;\n    \
+               /** orphan */\n}\nmodule N\n{\n    struct B { int z; }\n}\n";
+    let (file, diags) = parse_str(src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let mut out = Vec::new();
+    docs_of(&file.items, &mut out);
+    assert_eq!(
+        out,
+        [
+            "M=M1",
+            "A=A2",
+            "a=after-a",
+            "b=",
+            "c=before-c",
+            "E=e2doc",
+            "e1=",
+            "e2=",
+            "e3=",
+            "Ints=S2",
+            "I=I1",
+            "op1=xdoc",
+            "x=",
+            "y=",
+            "op2=op2",
+            "K=C1",
+            "N=orphan",
+            "B=",
+            "z=",
+        ]
+    );
+}
+
+/// slice2cpp 3.7.8 again: an enum (like a module) is created right after its name, a
+/// struct at its `{`, so a comment between name and `{` goes to the first enumerator but to
+/// the struct itself.
+#[test]
+fn enums_take_doc_comments_at_their_name() {
+    let src = "module M\n{\n    /** A */\n    enum E\n    /** X */\n    { a, b }\n    \
+               /** S1 */\n    struct S\n    /** S2 */\n    { int x; }\n}\n";
+    let (file, diags) = parse_str(src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let mut out = Vec::new();
+    docs_of(&file.items, &mut out);
+    assert_eq!(out, ["M=", "E=A", "a=X", "b=", "S=S2", "x="]);
+}
+
+fn docs_of(items: &[ast::Item], out: &mut Vec<String>) {
+    fn o(d: &Option<ast::DocComment>) -> String {
+        d.as_ref().map(|d| d.overview.clone()).unwrap_or_default()
+    }
+    for item in items {
+        let ast::Item::Definition(d) = item else {
+            continue;
+        };
+        let name = match &d.kind {
+            ast::DefinitionKind::Module(m) => &m.name.name,
+            ast::DefinitionKind::Struct(s) => &s.name.name,
+            ast::DefinitionKind::Enum(e) => &e.name.name,
+            ast::DefinitionKind::Interface(i) => &i.name.name,
+            ast::DefinitionKind::Sequence(s) => &s.name.name,
+            ast::DefinitionKind::Const(c) => &c.name.name,
+            _ => "?",
+        };
+        out.push(format!("{name}={}", o(&d.doc)));
+        match &d.kind {
+            ast::DefinitionKind::Module(m) => docs_of(&m.items, out),
+            ast::DefinitionKind::Struct(s) => {
+                for m in &s.members {
+                    out.push(format!("{}={}", m.name.name, o(&m.doc)));
+                }
+            }
+            ast::DefinitionKind::Enum(e) => {
+                for m in &e.enumerators {
+                    out.push(format!("{}={}", m.name.name, o(&m.doc)));
+                }
+            }
+            ast::DefinitionKind::Interface(i) => {
+                for op in &i.operations {
+                    out.push(format!("{}={}", op.name.name, o(&op.doc)));
+                    for p in &op.params {
+                        out.push(format!("{}={}", p.name.name, o(&p.doc)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Tag parsing as slice2cpp 3.7.8 renders it: blank lines kept in the overview, dropped
+/// inside a tag; tags without their text, and lines after `@see`, are miscellaneous.
+#[test]
+fn doc_comment_tags_match_slice2cpp() {
+    let raw = "*\n     * First line.\n     *\n     *\n     * After two blank lines.\n     \
+               * @param a  The a. More\n     *\n     *   text after blank.\n     * @param\n     \
+               * @param b\n     * @return\n     * @deprecated\n     * @see Other\n     \
+               * with more\n     * @since 3.7\n     * continued misc\n     * @throws E   why\n     \
+               * @exception F because\n     ";
+    let d = grammar::parse_doc_comment(raw);
+    assert_eq!(d.overview, "First line.\n\n\nAfter two blank lines.");
+    assert_eq!(
+        d.params,
+        [(
+            "a".to_string(),
+            "The a. More\ntext after blank.".to_string()
+        )]
+    );
+    assert_eq!(
+        d.throws,
+        [
+            ("E".to_string(), "why".to_string()),
+            ("F".to_string(), "because".to_string())
+        ]
+    );
+    assert_eq!(d.see, ["Other"]);
+    assert_eq!(d.returns, None);
+    assert_eq!(d.deprecated, None);
+    assert_eq!(
+        d.misc,
+        [
+            "@param",
+            "@param b",
+            "@return",
+            "@deprecated",
+            "with more",
+            "@since 3.7",
+            "continued misc"
+        ]
+    );
 }

@@ -439,3 +439,29 @@ fn every_byte_maps_back_to_its_file() {
     assert_eq!(at("}\n"), ("a.ice".into(), 1, 19, 1));
     assert_eq!(pp.includes.len(), 1);
 }
+
+#[test]
+fn errors_in_included_files_note_the_include_chain() {
+    let dir = TempDir::new();
+    let main = dir.write("main.ice", "// top\n#include \"a.ice\"\n");
+    dir.write("a.ice", "#include \"b.ice\"\n");
+    dir.write("b.ice", "\n\n#error deep\n");
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let pp = preprocess::preprocess(&main, &Options::default(), &mut sources, &mut diags);
+    assert!(pp.is_none());
+    let d: Vec<_> = diags.iter().collect();
+    assert_eq!(d.len(), 1);
+    let root = dir.path().display().to_string();
+    assert_eq!(
+        brief(d[0], &sources),
+        format!("{root}/b.ice:3: #error deep")
+    );
+    assert_eq!(
+        d[0].notes,
+        [
+            format!("included from {root}/a.ice:1"),
+            format!("included from {root}/main.ice:2"),
+        ]
+    );
+}

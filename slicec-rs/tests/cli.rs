@@ -2,11 +2,14 @@
 //! and `--depend` compared with the real `slice2py` (which must be installed) on the same
 //! files.
 
+// The slice-parser tests' helpers (temporary directories, corpus location, token streams).
+#[path = "../../slice-parser/tests/support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-const ICE_SLICE_DIR: &str = "/usr/share/ice/slice";
+use support::corpus::{corpus_dir, ICE_SLICE_DIR};
+use support::{preprocessed_tokens as tokens_of_preprocessed, TempDir};
 
 fn slicec() -> Command {
     Command::new(env!("CARGO_BIN_EXE_slicec-rs"))
@@ -31,51 +34,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The shared corpus folder (see slice-parser/tests/support/corpus.rs for the rules).
-fn corpus_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("SLICE_CORPUS_DIR") {
-        return PathBuf::from(d);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for c in [
-        manifest.join("../../shared/slice/corpus"),
-        manifest.join("../../../shared/slice/corpus"),
-    ] {
-        if c.is_dir() {
-            return c;
-        }
-    }
-    panic!("the Slice corpus was not found; set SLICE_CORPUS_DIR");
-}
-
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let d = std::env::temp_dir().join(format!("slicec-cli-test-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).expect("temp dir");
-        TempDir(std::fs::canonicalize(&d).expect("canonical"))
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        let p = self.0.join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("dirs");
-        }
-        std::fs::write(p, text).expect("write");
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]
@@ -197,7 +155,7 @@ fn driver_errors() {
             &["--validate", "missing.ice"],
             &format!(
                 "slicec-rs: error: cannot open `{}/missing.ice' for reading\n",
-                dir.0.display()
+                dir.path().display()
             ),
         ),
         (
@@ -206,15 +164,15 @@ fn driver_errors() {
         ),
     ];
     for (args, want) in cases {
-        let o = run(slicec().args(args), &dir.0);
+        let o = run(slicec().args(args), dir.path());
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert_eq!(stderr(&o), want, "{args:?}");
     }
-    let bogus = run(slicec().args(["--bogus", "ok.ice"]), &dir.0);
+    let bogus = run(slicec().args(["--bogus", "ok.ice"]), dir.path());
     assert_eq!(bogus.status.code(), Some(1));
     // Uppercase suffixes are accepted, like slice2py does.
     dir.write("UP.ICE", "module M { const int A = 1; }\n");
-    let up = run(slicec().args(["--validate", "UP.ICE"]), &dir.0);
+    let up = run(slicec().args(["--validate", "UP.ICE"]), dir.path());
     assert_eq!(up.status.code(), Some(0), "{}", stderr(&up));
 }
 
@@ -261,7 +219,7 @@ fn defines_attached_or_separate_and_undefines_in_order() {
     );
     let ok = run(
         slicec().args(["--validate", "-DA", "-D", "B=7", "-DC", "-UC", "d.ice"]),
-        &dir.0,
+        dir.path(),
     );
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     let bad = run(
@@ -274,56 +232,10 @@ fn defines_attached_or_separate_and_undefines_in_order() {
             "-DC",
             "d.ice",
         ]),
-        &dir.0,
+        dir.path(),
     );
     assert_eq!(bad.status.code(), Some(1));
     assert_eq!(stderr(&bad), "d.ice:8:1: error: #error C\n");
-}
-
-/// Drops comments, `#line` markers, byte-order marks and white space differences: what is
-/// left is the token stream the parser sees (mcpp moves comments, and the BOM that follows
-/// them, around; we keep comments in place and drop the BOM).
-fn tokens_of_preprocessed(text: &str) -> String {
-    let mut out = String::new();
-    let b = text.as_bytes();
-    let mut i = 0;
-    let mut at_line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        if at_line_start && text[i..].starts_with("#line") {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        at_line_start = c == b'\n';
-        if text[i..].starts_with("//") {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else if text[i..].starts_with("/*") {
-            i = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
-            out.push(' ');
-        } else if c == b'"' {
-            let start = i;
-            i += 1;
-            while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                i += if b[i] == b'\\' { 2 } else { 1 };
-            }
-            i = (i + 1).min(b.len());
-            out.push_str(&text[start..i]);
-        } else if c.is_ascii_whitespace() {
-            out.push(' ');
-            i += 1;
-        } else if text[i..].starts_with('\u{feff}') {
-            i += '\u{feff}'.len_utf8();
-        } else {
-            let ch = text[i..].chars().next().unwrap_or(' ');
-            out.push(ch);
-            i += ch.len_utf8();
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `-E`: the same tokens as slice2py -E on every valid corpus file.
@@ -400,7 +312,7 @@ fn depend_matches_slice2py_on_include_trees() {
         "other.ice",
         "#include \"sub/S.ice\"\nmodule O { const int O1 = 2; }\n",
     );
-    let root = dir.0.display().to_string();
+    let root = dir.path().display().to_string();
     let cases: Vec<Vec<String>> = vec![
         vec!["-Iinc".into(), "main.ice".into()],
         vec!["-I./inc".into(), "main.ice".into()],
@@ -414,28 +326,31 @@ fn depend_matches_slice2py_on_include_trees() {
     ];
     for args in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let want = slice2py_depend(&args, &dir.0);
-        let ours = run(slicec().arg("--depend").args(&args), &dir.0);
+        let want = slice2py_depend(&args, dir.path());
+        let ours = run(slicec().arg("--depend").args(&args), dir.path());
         assert_eq!(ours.status.code(), Some(0), "{args:?}: {}", stderr(&ours));
         assert_eq!(stdout(&ours), want, "{args:?}");
     }
     // --depend-file writes the same text to a file, --depend-xml in XML.
-    let out = dir.0.join("deps.mk");
+    let out = dir.path().join("deps.mk");
     let o = run(
         slicec()
             .args(["--depend", "-Iinc", "main.ice", "--depend-file"])
             .arg(&out),
-        &dir.0,
+        dir.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(&out).expect("deps file"),
-        slice2py_depend(&["-Iinc", "main.ice"], &dir.0)
+        slice2py_depend(&["-Iinc", "main.ice"], dir.path())
     );
-    let xml = run(slicec().args(["--depend-xml", "-Iinc", "main.ice"]), &dir.0);
+    let xml = run(
+        slicec().args(["--depend-xml", "-Iinc", "main.ice"]),
+        dir.path(),
+    );
     let theirs = run(
         slice2py().args(["--depend-xml", "-Iinc", "main.ice"]),
-        &dir.0,
+        dir.path(),
     );
     assert_eq!(stdout(&xml), stdout(&theirs));
 }
@@ -452,4 +367,59 @@ fn depend_matches_slice2py_on_corpus_files() {
         assert_eq!(ours.status.code(), Some(0), "{name}: {}", stderr(&ours));
         assert_eq!(stdout(&ours), want, "{name}");
     }
+}
+
+#[test]
+fn code_generation_says_it_is_not_implemented_yet() {
+    let dir = TempDir::new();
+    dir.write("ok.ice", "module M { const int A = 1; }\n");
+    dir.write("bad.ice", "module M { struct S {} }\n");
+    std::fs::create_dir_all(dir.path().join("out")).expect("out dir");
+    let ok = run(
+        slicec().args(["--output-dir", "out", "--impl", "ok.ice"]),
+        dir.path(),
+    );
+    assert_eq!(ok.status.code(), Some(2));
+    assert_eq!(
+        stderr(&ok),
+        "slicec-rs: error: code generation is not implemented yet\n"
+    );
+    // Errors in the input still come first, with exit status 1.
+    let bad = run(
+        slicec().args(["--diagnostic-format=short", "bad.ice"]),
+        dir.path(),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).starts_with("bad.ice:1:"), "{}", stderr(&bad));
+}
+
+/// Every Slice file Ice ships: `-E` gives slice2py's tokens and `--depend` its rule.
+#[test]
+fn ice_distribution_preprocesses_and_depends_like_slice2py() {
+    let root = Path::new(ICE_SLICE_DIR);
+    assert!(
+        root.join("Ice").is_dir(),
+        "{ICE_SLICE_DIR} is missing (zeroc-ice-slice)"
+    );
+    let files = support::corpus::ice_distribution_files();
+    let include = format!("-I{ICE_SLICE_DIR}");
+    let mut mismatches = Vec::new();
+    for f in &files {
+        let ours = run(slicec().arg("-E").arg(&include).arg(f), root);
+        let theirs = run(slice2py().arg("-E").arg(&include).arg(f), root);
+        if tokens_of_preprocessed(&stdout(&ours)) != tokens_of_preprocessed(&stdout(&theirs)) {
+            mismatches.push(format!("-E {}", f.display()));
+        }
+        let arg = f.to_string_lossy();
+        let want = slice2py_depend(&[include.as_str(), &arg], root);
+        let ours = run(slicec().arg("--depend").arg(&include).arg(f), root);
+        if stdout(&ours) != want {
+            mismatches.push(format!(
+                "--depend {}\n  ours:\n{}  theirs:\n{want}",
+                f.display(),
+                stdout(&ours)
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

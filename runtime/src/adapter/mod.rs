@@ -23,7 +23,7 @@ use servants::{Found, ServantMaps};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -95,6 +95,8 @@ pub(crate) struct AdapterShared {
     pool: Pool,
     runtime: tokio::runtime::Handle,
     state: Mutex<State>,
+    /// False from deactivation on; read without a lock on the request path.
+    accepting: AtomicBool,
     in_flight: Arc<InFlight>,
     /// Resources (listeners, ...) closed on deactivation, in order.
     on_deactivate: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
@@ -184,6 +186,7 @@ impl ObjectAdapter {
             servants: RwLock::new(ServantMaps::default()),
             runtime,
             state: Mutex::new(State::Holding),
+            accepting: AtomicBool::new(true),
             in_flight: Arc::new(InFlight::default()),
             on_deactivate: Mutex::new(Vec::new()),
             config,
@@ -455,6 +458,7 @@ impl ObjectAdapter {
                 return;
             }
             *state = State::Deactivated;
+            self.shared.accepting.store(false, Ordering::SeqCst);
             std::mem::take(&mut *self.shared.on_deactivate.lock())
         };
         // Queued requests are still dispatched.
@@ -530,6 +534,11 @@ impl ObjectAdapter {
         self.shared.pool.shutdown();
     }
 
+    /// Dispatch threads running now (between `Size` and `SizeMax`).
+    pub fn dispatch_thread_count(&self) -> usize {
+        self.shared.pool.thread_count()
+    }
+
     /// Requests received and not yet answered (queued, on a thread, or pending).
     pub fn dispatch_count(&self) -> usize {
         self.shared.in_flight.get()
@@ -601,13 +610,14 @@ fn check_identity(identity: &Identity) -> Result<()> {
 
 impl RequestHandler for ObjectAdapter {
     fn handle_request(&self, request: IncomingRequest, responder: Responder) {
-        let state = *self.shared.state.lock();
-        if matches!(state, State::Deactivated | State::Destroyed) {
+        // Counted before the check: deactivation clears `accepting` and then waits for the
+        // count, so a request is either refused here or waited for there.
+        let token = DispatchToken::new(&self.shared.in_flight);
+        if !self.shared.accepting.load(Ordering::SeqCst) {
             // As Ice: a deactivated adapter's objects no longer exist.
             crate::dispatch::send_not_exist(responder, &request);
             return;
         }
-        let token = DispatchToken::new(&self.shared.in_flight);
         let runner: Runner = Arc::downgrade(&self.shared);
         self.shared.pool.push(
             Job {

@@ -65,11 +65,15 @@ pub struct ConnectionConfig {
     /// (`Ice.Connection.MaxDispatches`, `<Adapter>.Connection.MaxDispatches`; default 100).
     pub max_dispatches: usize,
     /// Time allowed to connect and receive the validation message
-    /// (`Ice.Override.ConnectTimeout`, else the endpoint timeout, else 60 s).
+    /// (`Ice.Override.ConnectTimeout`, else `Ice.Override.Timeout`, else the endpoint timeout,
+    /// else 60 s).
     pub connect_timeout: Duration,
     /// Time a graceful close waits for the peer to close the socket
     /// (`Ice.Override.CloseTimeout`, default 10 s).
     pub close_timeout: Duration,
+    /// How long a write may make no progress before the connection is closed (Ice uses the
+    /// endpoint timeout for this; `Ice.Override.Timeout`, default 60 s; zero: no limit).
+    pub write_timeout: Duration,
     /// Bytes of outgoing messages a connection may queue; a peer that stops reading its
     /// replies beyond this is disconnected (`Ice.Connection.MaxWriteQueue` in KiB;
     /// default four times the message size limit, at least 4 MiB).
@@ -101,6 +105,7 @@ fn builtin_defaults() -> ConnectionConfig {
         max_dispatches: 100,
         connect_timeout: Duration::from_secs(60),
         close_timeout: Duration::from_secs(10),
+        write_timeout: Duration::from_secs(60),
         write_queue_max: 4 * 1024 * 1024,
         compression_level: 1,
         trace_network: 0,
@@ -200,13 +205,20 @@ impl ConnectionConfig {
             n if n <= 0 => usize::MAX >> 4,
             n => n as usize,
         };
+        let override_timeout = props.get_int_with_default("Ice.Override.Timeout", -1)?;
         let connect_timeout = match props.get_int_with_default("Ice.Override.ConnectTimeout", -1)? {
             n if n > 0 => Duration::from_millis(n as u64),
+            _ if override_timeout > 0 => Duration::from_millis(override_timeout as u64),
             _ => Duration::from_secs(60),
         };
         let close_timeout = match props.get_int_with_default("Ice.Override.CloseTimeout", -1)? {
             n if n > 0 => Duration::from_millis(n as u64),
             _ => Duration::from_secs(10),
+        };
+        let write_timeout = match override_timeout {
+            n if n > 0 => Duration::from_millis(n as u64),
+            0 => Duration::ZERO,
+            _ => Duration::from_secs(60),
         };
         let default_queue = message_size_max.saturating_mul(4).max(4 * 1024 * 1024);
         let write_queue_max = match props.get_int_with_default("Ice.Connection.MaxWriteQueue", 0)? {
@@ -224,6 +236,7 @@ impl ConnectionConfig {
             max_dispatches,
             connect_timeout,
             close_timeout,
+            write_timeout,
             write_queue_max,
             compression_level: props
                 .get_int_with_default("Ice.Compression.Level", 1)?

@@ -750,11 +750,11 @@ async fn write_loop(
         };
         shared.trace_message("sending", &msg.bytes);
         let result = tokio::select! {
-            r = wr.write_all(&msg.bytes) => r,
+            r = write_with_progress(&mut wr, &msg.bytes, shared.config.write_timeout) => r,
             () = wait_closed(&mut state_rx) => break,
         };
         if let Err(e) = result {
-            shared.set_closed(map_io_error(&e, "write"));
+            shared.set_closed(e);
             break;
         }
         shared
@@ -762,6 +762,31 @@ async fn write_loop(
             .store(shared.elapsed_ms(), Ordering::Relaxed);
     }
     let _ = wr.shutdown().await;
+}
+
+/// Writes `bytes`, failing when a write makes no progress for `limit` (zero: no limit): a
+/// peer that stopped reading cannot hold the connection forever.
+async fn write_with_progress(wr: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        let write = wr.write(&bytes[written..]);
+        let n = if limit.is_zero() {
+            write.await
+        } else {
+            tokio::time::timeout(limit, write).await.map_err(|_| {
+                Error::ConnectionLost(format!(
+                    "write timed out: the peer read nothing for {} ms",
+                    limit.as_millis()
+                ))
+            })?
+        }
+        .map_err(|e| map_io_error(&e, "write"))?;
+        if n == 0 {
+            return Err(Error::ConnectionLost("write returned 0 bytes".into()));
+        }
+        written += n;
+    }
+    Ok(())
 }
 
 async fn monitor_loop(shared: Arc<Shared>) {

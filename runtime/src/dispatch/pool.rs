@@ -25,6 +25,9 @@ pub struct ThreadPoolConfig {
     /// Requests that may wait for a thread before connections stop reading
     /// (`QueueMax`, our addition; default 10000).
     pub queue_max: usize,
+    /// How long a thread beyond `size` may stay idle before it exits (`ThreadIdleTime` in
+    /// seconds, default 60; 0 keeps it forever).
+    pub thread_idle_time: std::time::Duration,
 }
 
 impl Default for ThreadPoolConfig {
@@ -34,6 +37,7 @@ impl Default for ThreadPoolConfig {
             size_max: 1,
             serialize: false,
             queue_max: 10_000,
+            thread_idle_time: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -64,11 +68,16 @@ impl ThreadPoolConfig {
         let size_max = num("SizeMax", defaults.size_max.max(size))?.max(size);
         let serialize = num("Serialize", defaults.serialize as usize)? > 0;
         let queue_max = num("QueueMax", defaults.queue_max)?.max(1);
+        let idle = num(
+            "ThreadIdleTime",
+            defaults.thread_idle_time.as_secs() as usize,
+        )?;
         Ok(ThreadPoolConfig {
             size,
             size_max,
             serialize,
             queue_max,
+            thread_idle_time: std::time::Duration::from_secs(idle as u64),
         })
     }
 }
@@ -131,6 +140,11 @@ impl Pool {
                 work: Condvar::new(),
             }),
         }
+    }
+
+    /// Threads running now (busy or idle).
+    pub(crate) fn thread_count(&self) -> usize {
+        self.shared.state.lock().threads
     }
 
     /// Most threads the pool may run.
@@ -262,6 +276,7 @@ fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) ->
         .spawn(move || thread_main(pool, runner))
         .map_err(|e| crate::Error::Other(format!("cannot start a dispatch thread: {e}")))?;
     st.threads += 1;
+    st.handles.retain(|h| !h.is_finished());
     st.handles.push(handle);
     Ok(())
 }
@@ -289,8 +304,20 @@ fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
                     return;
                 }
                 st.idle += 1;
-                pool.work.wait(&mut st);
+                let extra = st.threads > pool.config.size;
+                let idle_time = pool.config.thread_idle_time;
+                let timed_out = if extra && !idle_time.is_zero() {
+                    pool.work.wait_for(&mut st, idle_time).timed_out()
+                } else {
+                    pool.work.wait(&mut st);
+                    false
+                };
                 st.idle -= 1;
+                if timed_out && st.threads > pool.config.size && st.queue.is_empty() {
+                    // A thread started for a burst, idle since: give it back.
+                    st.threads -= 1;
+                    return;
+                }
             }
         };
         wakers.into_iter().for_each(Waker::wake);

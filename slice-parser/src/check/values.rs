@@ -3,7 +3,7 @@
 
 use super::symbols::{article, EntId, Kind, Ty, Val};
 use super::{Category, Checker};
-use crate::ast::{Builtin, ConstValue, ConstValueKind, IntOrName};
+use crate::ast::{Builtin, ConstValue, ConstValueKind, IntOrName, ScopedName};
 use crate::source::Span;
 
 /// An initializer after lookup (the reference's `ConstDefTok`).
@@ -66,7 +66,6 @@ impl Checker<'_> {
             ConstValueKind::String(s) => lit(Builtin::String, Val::Str(s.clone())),
             ConstValueKind::Bool(b) => lit(Builtin::Bool, Val::Bool(*b)),
             ConstValueKind::Name(name) => {
-                self.check_scoped(name);
                 let sc = name.text.as_str();
                 let found = self.lookup_contained(cont, sc, span, false);
                 let nothing = |text: String| Init {
@@ -387,18 +386,15 @@ impl Checker<'_> {
                 }
             }
             IntOrName::Name(n) => {
-                self.check_scoped(n);
-                let Some((e, scoped)) = self.resolve_tag_name(cont, &n.text, span) else {
+                let Some((tag, scoped)) = self.named_int(
+                    cont,
+                    n,
+                    span,
+                    "tag-out-of-range",
+                    "tag for optional is out of range",
+                ) else {
                     return TagOutcome::Abort;
                 };
-                let is_const = matches!(self.ent(e).kind, Kind::Const { .. });
-                let mut tag: i64 = -1;
-                if let Ok(v) = self.int_value_of(e) {
-                    if is_const && !(0..=INT32_MAX).contains(&v) {
-                        self.error("tag-out-of-range", span, "tag for optional is out of range");
-                    }
-                    tag = (v as i32) as i64;
-                }
                 if tag < 0 {
                     self.error(
                         "invalid-tag",
@@ -410,6 +406,29 @@ impl Checker<'_> {
                 TagOutcome::Tag(Some(tag as i32))
             }
         }
+    }
+
+    /// A constant or enumerator named as a tag or compact id: its value as the reference
+    /// reads it (wrapped to 32 bits; -1 when it is not an integer), with the resolved name.
+    /// `None` when the name does not resolve (the construct is then dropped).
+    fn named_int(
+        &mut self,
+        cont: EntId,
+        n: &ScopedName,
+        span: Span,
+        code: &'static str,
+        out_of_range: &str,
+    ) -> Option<(i64, String)> {
+        let (e, scoped) = self.resolve_tag_name(cont, &n.text, span)?;
+        let is_const = matches!(self.ent(e).kind, Kind::Const { .. });
+        let mut v: i64 = -1;
+        if let Ok(x) = self.int_value_of(e) {
+            if is_const && !(0..=INT32_MAX).contains(&x) {
+                self.error(code, span, out_of_range.to_string());
+            }
+            v = i64::from(x as i32);
+        }
+        Some((v, scoped))
     }
 
     /// `class C(id)`: returns the compact id to register (negative: none).
@@ -436,18 +455,15 @@ impl Checker<'_> {
                 (i.value as i32) as i64
             }
             IntOrName::Name(n) => {
-                self.check_scoped(n);
-                let Some((e, _)) = self.resolve_tag_name(cont, &n.text, span) else {
+                let Some((v, _)) = self.named_int(
+                    cont,
+                    n,
+                    span,
+                    "compact-id",
+                    "compact id for class is out of range",
+                ) else {
                     return TagOutcome::Abort;
                 };
-                let is_const = matches!(self.ent(e).kind, Kind::Const { .. });
-                let mut v: i64 = -1;
-                if let Ok(x) = self.int_value_of(e) {
-                    if is_const && !(0..=INT32_MAX).contains(&x) {
-                        self.error("compact-id", span, "compact id for class is out of range");
-                    }
-                    v = (x as i32) as i64;
-                }
                 if v < 0 {
                     self.error(
                         "compact-id",
@@ -478,7 +494,6 @@ impl Checker<'_> {
         match v {
             IntOrName::Int(i) => Some(i.value),
             IntOrName::Name(n) => {
-                self.check_scoped(n);
                 let span = n.span;
                 let found = self.lookup_contained(cont, &n.text, span, true);
                 let mut result = None;

@@ -19,7 +19,7 @@ pub(crate) fn eval(toks: &[Tok]) -> Result<i64, String> {
         pos: 0,
         depth: 0,
     };
-    let v = p.ternary()?;
+    let v = p.ternary(true)?;
     match p.toks.get(p.pos) {
         None => Ok(v),
         Some(t) if t.is(")") => Err("Excessive \")\"".into()),
@@ -55,50 +55,57 @@ impl Parser<'_> {
         self.toks.get(self.pos)
     }
 
-    fn ternary(&mut self) -> Result<i64, String> {
-        let c = self.binary(0)?;
+    /// `live` is false in an operand that is not evaluated (after `0 &&`, `1 ||`, or the
+    /// branch of `?:` not taken), where C does not report division by zero.
+    fn ternary(&mut self, live: bool) -> Result<i64, String> {
+        let c = self.binary(0, live)?;
         if self.peek().is_some_and(|t| t.is("?")) {
             self.pos += 1;
-            let a = self.ternary()?;
+            let a = self.ternary(live && c != 0)?;
             match self.peek() {
                 Some(t) if t.is(":") => self.pos += 1,
                 None => return Err("Unterminated expression".into()),
                 Some(t) => return Err(format!("Operator \"{}\" in incorrect context", t.text)),
             }
-            let b = self.ternary()?;
+            let b = self.ternary(live && c == 0)?;
             return Ok(if c != 0 { a } else { b });
         }
         Ok(c)
     }
 
-    fn binary(&mut self, level: usize) -> Result<i64, String> {
+    fn binary(&mut self, level: usize, live: bool) -> Result<i64, String> {
         let Some(ops) = LEVELS.get(level) else {
-            return self.unary();
+            return self.unary(live);
         };
-        let mut lhs = self.binary(level + 1)?;
+        let mut lhs = self.binary(level + 1, live)?;
         while let Some(op) = self
             .peek()
             .filter(|t| t.kind == Kind::Punct && ops.contains(&t.text.as_str()))
             .map(|t| t.text.clone())
         {
             self.pos += 1;
-            let rhs = self.binary(level + 1)?;
-            lhs = apply(&op, lhs, rhs)?;
+            let rhs_live = match op.as_str() {
+                "||" => live && lhs == 0,
+                "&&" => live && lhs != 0,
+                _ => live,
+            };
+            let rhs = self.binary(level + 1, rhs_live)?;
+            lhs = apply(&op, lhs, rhs, rhs_live)?;
         }
         Ok(lhs)
     }
 
-    fn unary(&mut self) -> Result<i64, String> {
+    fn unary(&mut self, live: bool) -> Result<i64, String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err("Expression too deeply nested".into());
         }
-        let r = self.unary_inner();
+        let r = self.unary_inner(live);
         self.depth -= 1;
         r
     }
 
-    fn unary_inner(&mut self) -> Result<i64, String> {
+    fn unary_inner(&mut self, live: bool) -> Result<i64, String> {
         let toks = self.toks;
         let Some(t) = toks.get(self.pos) else {
             return Err("Unterminated expression".into());
@@ -111,7 +118,7 @@ impl Parser<'_> {
             Kind::Str => Err(format!("Can't use a string literal {}", t.text)),
             Kind::Punct => match t.text.as_str() {
                 "(" => {
-                    let v = self.ternary()?;
+                    let v = self.ternary(live)?;
                     match self.peek() {
                         Some(t) if t.is(")") => {
                             self.pos += 1;
@@ -120,10 +127,10 @@ impl Parser<'_> {
                         _ => Err("Missing \")\"".into()),
                     }
                 }
-                "-" => Ok(self.unary()?.wrapping_neg()),
-                "+" => self.unary(),
-                "~" => Ok(!self.unary()?),
-                "!" => Ok(i64::from(self.unary()? == 0)),
+                "-" => Ok(self.unary(live)?.wrapping_neg()),
+                "+" => self.unary(live),
+                "~" => Ok(!self.unary(live)?),
+                "!" => Ok(i64::from(self.unary(live)? == 0)),
                 other => Err(format!("Operator \"{other}\" in incorrect context")),
             },
             Kind::Other => Err(format!("Operator \"{}\" in incorrect context", t.text)),
@@ -131,7 +138,7 @@ impl Parser<'_> {
     }
 }
 
-fn apply(op: &str, a: i64, b: i64) -> Result<i64, String> {
+fn apply(op: &str, a: i64, b: i64, live: bool) -> Result<i64, String> {
     Ok(match op {
         "||" => i64::from(a != 0 || b != 0),
         "&&" => i64::from(a != 0 && b != 0),
@@ -149,7 +156,8 @@ fn apply(op: &str, a: i64, b: i64) -> Result<i64, String> {
         "+" => a.wrapping_add(b),
         "-" => a.wrapping_sub(b),
         "*" => a.wrapping_mul(b),
-        "/" | "%" if b == 0 => return Err("Division by zero".into()),
+        "/" | "%" if b == 0 && live => return Err("Division by zero".into()),
+        "/" | "%" if b == 0 => 0,
         "/" => a.wrapping_div(b),
         _ => a.wrapping_rem(b),
     })
@@ -173,7 +181,9 @@ fn number(s: &str) -> Result<i64, String> {
     }
     match u64::from_str_radix(body, radix) {
         Ok(v) => Ok(v as i64),
-        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(u64::MAX as i64),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            Err(format!("Constant \"{s}\" is out of range"))
+        }
         Err(_) => Err(format!("Not an integer \"{s}\"")),
     }
 }
@@ -226,6 +236,11 @@ mod tests {
     fn mcpp_messages() {
         assert_eq!(ev(""), Err("No argument".into()));
         assert_eq!(ev("1/0"), Err("Division by zero".into()));
+        assert_eq!(ev("1 || 1/0"), Ok(1));
+        assert_eq!(ev("0 && 1%0"), Ok(0));
+        assert_eq!(ev("1 ? 2 : 1/0"), Ok(2));
+        assert_eq!(ev("0 ? 1/0 : 3"), Ok(3));
+        assert_eq!(ev("0 || 1/0"), Err("Division by zero".into()));
         assert_eq!(ev("(1"), Err("Missing \")\"".into()));
         assert_eq!(ev("1 +"), Err("Unterminated expression".into()));
         assert_eq!(ev("1 )"), Err("Excessive \")\"".into()));

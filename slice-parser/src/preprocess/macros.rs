@@ -116,6 +116,25 @@ pub(crate) fn parse_define(toks: &[Tok]) -> Result<(String, Macro), String> {
     if let Some(first) = body.first_mut() {
         first.space = false;
     }
+    if body.first().is_some_and(|t| t.is("##")) {
+        return Err("No token before ##".into());
+    }
+    if body.last().is_some_and(|t| t.is("##")) {
+        return Err("No token after ##".into());
+    }
+    if let Some(ps) = &params {
+        for (i, t) in body.iter().enumerate() {
+            if t.is("#") {
+                match body.get(i + 1) {
+                    Some(n) if n.kind == Kind::Ident && ps.contains(&n.text) => {}
+                    n => {
+                        let n = n.map_or("", |n| n.text.as_str());
+                        return Err(format!("Not a formal parameter \"{n}\""));
+                    }
+                }
+            }
+        }
+    }
     let head = match &params {
         None => name.text.clone(),
         Some(p) => format!("{}({})", name.text, p.join(", ")),
@@ -138,19 +157,21 @@ pub(crate) type MacroTable = HashMap<String, Macro>;
 /// Why an expansion failed (the message is mcpp's where it has one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ExpandError {
-    /// A function-like macro call with no closing parenthesis.
+    /// A function-like macro call with no closing parenthesis (the call as far as it goes).
     Unterminated(String),
     /// Wrong number of arguments: (name, call as written, expected, given).
     ArgCount(String, String, usize, usize),
     /// Nesting or size limit reached.
     TooLarge(String),
+    /// `##` made something that is not one token.
+    InvalidPaste(String),
 }
 
 impl ExpandError {
     /// The message to report.
     pub fn message(&self) -> String {
         match self {
-            ExpandError::Unterminated(n) => format!("Unterminated macro call \"{n}\""),
+            ExpandError::Unterminated(call) => format!("Unterminated macro call \"{call}\""),
             ExpandError::ArgCount(_, call, want, got) if got < want => {
                 format!("Less than necessary {want} argument(s) in macro call \"{call}\"")
             }
@@ -158,6 +179,7 @@ impl ExpandError {
                 format!("More than necessary {want} argument(s) in macro call \"{call}\"")
             }
             ExpandError::TooLarge(n) => format!("Macro \"{n}\" expands too deeply or too much"),
+            ExpandError::InvalidPaste(t) => format!("Not a valid preprocessing token \"{t}\""),
         }
     }
 }
@@ -181,9 +203,9 @@ impl<'m> Expander<'m> {
 
     /// Whether the token list has a complete call of function-like `name` starting at its
     /// first token (used to know when to stop reading arguments across lines).
-    pub fn call_complete(toks: &[Tok]) -> bool {
+    pub fn call_complete<'t>(toks: impl IntoIterator<Item = &'t Tok>) -> bool {
         let mut depth = 0usize;
-        for t in toks.iter().skip(1) {
+        for t in toks.into_iter().skip(1) {
             if t.is("(") {
                 depth += 1;
             } else if t.is(")") {
@@ -230,7 +252,7 @@ impl<'m> Expander<'m> {
                         continue;
                     }
                     let (args, next) = collect_args(&input, i + 2)
-                        .ok_or_else(|| ExpandError::Unterminated(t.text.clone()))?;
+                        .ok_or_else(|| ExpandError::Unterminated(super::lex::spell(&input[i..])))?;
                     let args = fit_args(args, params.len(), m.variadic).map_err(|got| {
                         ExpandError::ArgCount(
                             t.text.clone(),
@@ -297,7 +319,7 @@ impl<'m> Expander<'m> {
                             ..s
                         },
                         &mut paste_next,
-                    );
+                    )?;
                     j += 2;
                     continue;
                 }
@@ -321,7 +343,7 @@ impl<'m> Expander<'m> {
                 first.space = t.space;
             }
             for p in pieces {
-                push_tok(&mut out, p, &mut paste_next);
+                push_tok(&mut out, p, &mut paste_next)?;
             }
             paste_next = false;
             j += 1;
@@ -330,19 +352,24 @@ impl<'m> Expander<'m> {
     }
 }
 
-/// Appends `t`, pasting it onto the previous token when a `##` is pending.
-fn push_tok(out: &mut Vec<Tok>, t: Tok, paste_next: &mut bool) {
+/// Appends `t`, pasting it onto the previous token when a `##` is pending; the pasted
+/// text must be one valid token.
+fn push_tok(out: &mut Vec<Tok>, t: Tok, paste_next: &mut bool) -> Result<(), ExpandError> {
     if *paste_next {
         *paste_next = false;
         if let Some(last) = out.last_mut() {
             last.text.push_str(&t.text);
-            if last.kind != t.kind {
-                last.kind = retoken_kind(&last.text);
+            let (toks, _, err) =
+                super::lex::tokenize_line(last.text.as_bytes(), 0, false, |_| false);
+            if err.is_some() || toks.len() != 1 {
+                return Err(ExpandError::InvalidPaste(last.text.clone()));
             }
-            return;
+            last.kind = retoken_kind(&last.text);
+            return Ok(());
         }
     }
     out.push(t);
+    Ok(())
 }
 
 /// The kind of a token produced by `##`.

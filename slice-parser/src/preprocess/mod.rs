@@ -30,7 +30,10 @@ pub const ICE_VERSION: u32 = 30708;
 /// mcpp's limit on `#include` nesting.
 const MAX_INCLUDE_DEPTH: usize = 256;
 /// Largest preprocessed buffer we build (guards against exponential inclusion).
-const MAX_OUTPUT: usize = 256 << 20;
+const MAX_OUTPUT: usize = 64 << 20;
+/// Most files one compilation may open through `#include` (a file included twice counts
+/// twice); Ice's own largest file needs a few dozen.
+const MAX_INCLUSIONS: usize = 1 << 16;
 
 /// The preprocessor's output for one compiled file.
 #[derive(Clone, Debug)]
@@ -90,6 +93,8 @@ pub fn preprocess_source(
         errors: 0,
         fatal: false,
         main,
+        included_from: Vec::new(),
+        at_end_of_file: Vec::new(),
     };
     pp.run(main);
     if pp.errors > 0 {
@@ -142,6 +147,20 @@ fn initial_macros(options: &Options) -> MacroTable {
     ] {
         t.insert(name.to_string(), Macro::object(name, value));
     }
+    // C's standard macros, as mcpp defines them (`__LINE__` and `__FILE__` are refreshed
+    // before every expansion).
+    let (date, time) = date_and_time();
+    for (name, value) in [
+        ("__STDC__", "1".to_string()),
+        ("__STDC_VERSION__", "199409L".to_string()),
+        ("__STDC_HOSTED__", "1".to_string()),
+        ("__DATE__", format!("\"{date}\"")),
+        ("__TIME__", format!("\"{time}\"")),
+        ("__LINE__", "1".to_string()),
+        ("__FILE__", "\"\"".to_string()),
+    ] {
+        t.insert(name.to_string(), Macro::object(name, &value));
+    }
     for m in &options.macros {
         match m {
             MacroArg::Define(name, value) => {
@@ -159,6 +178,43 @@ fn initial_macros(options: &Options) -> MacroTable {
         }
     }
     t
+}
+
+/// Macros that may not be redefined (mcpp's list).
+const NO_REDEFINE: [&str; 4] = ["__FILE__", "__LINE__", "__DATE__", "__TIME__"];
+/// Macros that may not be undefined (mcpp's list).
+const NO_UNDEFINE: [&str; 6] = [
+    "__FILE__",
+    "__LINE__",
+    "__DATE__",
+    "__TIME__",
+    "__STDC__",
+    "__STDC_VERSION__",
+];
+
+/// Today's date and the time (UTC) as `__DATE__` / `__TIME__` spell them: `Nov 25 2026`,
+/// `13:05:09`.
+fn date_and_time() -> (String, String) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let name = MONTHS.get((month - 1) as usize).copied().unwrap_or("Jan");
+    let time = format!("{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+    (format!("{name} {day:>2} {year}"), time)
 }
 
 /// One open `#if` section.
@@ -206,24 +262,35 @@ struct Pp<'a> {
     errors: usize,
     fatal: bool,
     main: FileId,
+    /// The `#include` directives that led to the file being read, outermost first.
+    included_from: Vec<Span>,
+    /// Errors to report when the current file ends (after its unterminated sections).
+    at_end_of_file: Vec<Diagnostic>,
 }
 
 impl Pp<'_> {
     fn run(&mut self, main: FileId) {
         let dir = parent_dir(&self.sources.file(main).name);
         let mut stack = vec![self.open_frame(main, dir, 0)];
+        let mut inclusions = 0usize;
         while !self.fatal {
             let Some(f) = stack.last_mut() else { break };
             if f.pos >= f.text.len() {
                 self.finish_frame(f);
                 stack.pop();
+                self.included_from.pop();
                 if let Some(p) = stack.last() {
                     self.segment(p.file, p.pos, true, p.level);
                 }
                 continue;
             }
             if let Some(include) = self.step(f) {
-                if stack.len() >= MAX_INCLUDE_DEPTH {
+                inclusions += 1;
+                if inclusions > MAX_INCLUSIONS {
+                    let msg = format!("More than {MAX_INCLUSIONS} inclusions of files");
+                    self.error("pp-include-depth", include.1, msg);
+                    self.fatal = true;
+                } else if stack.len() >= MAX_INCLUDE_DEPTH {
                     let span = include.1;
                     self.error(
                         "pp-include-depth",
@@ -233,9 +300,10 @@ impl Pp<'_> {
                     self.fatal = true;
                 } else {
                     let level = stack.len() as u32;
-                    let (file, _, dir) = include;
+                    let (file, site, dir) = include;
                     let frame = self.open_frame(file, dir, level);
                     stack.push(frame);
+                    self.included_from.push(site);
                 }
             }
             if self.out.len() > MAX_OUTPUT {
@@ -270,6 +338,7 @@ impl Pp<'_> {
         let last = last_line_span(f.file, &f.text);
         // mcpp reports the outermost open section only.
         if let Some(c) = f.conds.first().copied() {
+            // The span is the directive's last line: mcpp counts it from there.
             let line = self.line_of(c.span);
             let d = Diagnostic::error(
                 "pp-unterminated-if",
@@ -277,6 +346,9 @@ impl Pp<'_> {
                 format!("End of input within #if (#ifdef) section started at line {line}"),
             )
             .with_label(c.span, "the section starts here");
+            self.push_error(d);
+        }
+        for d in std::mem::take(&mut self.at_end_of_file) {
             self.push_error(d);
         }
         if !f.text.is_empty() && !f.text.ends_with(b"\n") {
@@ -294,8 +366,9 @@ impl Pp<'_> {
         });
     }
 
+    /// The line a message names (as renumbered by `#line`).
     fn line_of(&self, span: Span) -> u32 {
-        self.sources.line_col(span).0
+        self.sources.file(span.file).presumed_line(span.start).1
     }
 
     fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
@@ -304,11 +377,23 @@ impl Pp<'_> {
 
     fn push_error(&mut self, d: Diagnostic) {
         self.errors += 1;
-        self.diags.push(d);
+        self.push(d);
     }
 
     fn warning(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(code, span, message));
+        self.push(Diagnostic::warning(code, span, message));
+    }
+
+    /// Records a diagnostic, noting the chain of includes that led to its file (as mcpp's
+    /// `from FILE: LINE:` lines do).
+    fn push(&mut self, mut d: Diagnostic) {
+        // The innermost few are what a reader needs (the chain can be 256 long).
+        for site in self.included_from.iter().rev().take(16) {
+            let f = self.sources.file(site.file);
+            let (name, line) = f.presumed_line(site.start);
+            d.notes.push(format!("included from {name}:{line}"));
+        }
+        self.diags.push(d);
     }
 
     /// Processes one line of `f` (a directive, or text possibly continued by a comment).
@@ -355,7 +440,7 @@ impl Pp<'_> {
                                 "End of input with unterminated comment, terminated the comment",
                             )
                             .with_label(span_at(f.file, i, 2), "the comment starts here");
-                            self.diags.push(d);
+                            self.push(d);
                             i = b.len();
                             if active {
                                 self.out.extend_from_slice(&b[copied..i]);
@@ -381,16 +466,7 @@ impl Pp<'_> {
                         i = e;
                     }
                     None => {
-                        let msg = if c == b'"' {
-                            "Unterminated string literal, skipped the line"
-                        } else {
-                            "Unterminated character constant 39, skipped the line"
-                        };
-                        let code = if c == b'"' {
-                            "pp-unterminated-string"
-                        } else {
-                            "pp-unterminated-char"
-                        };
+                        let (code, msg) = unterminated(c);
                         let end = lex::line_end(b, i);
                         let span = Span::new(f.file, i as u32, trim_newline(b, end) as u32);
                         self.error(code, span, msg);
@@ -462,8 +538,9 @@ impl Pp<'_> {
         copied: usize,
     ) -> Option<usize> {
         let name = std::str::from_utf8(&b[start..ident_end]).ok()?;
-        let m = self.macros.get(name)?;
-        let (toks, end) = if m.params.is_some() {
+        let function_like = self.macros.get(name)?.params.is_some();
+        self.refresh_position_macros(f.file, start);
+        let (toks, end) = if function_like {
             let mut k = ident_end;
             while k < b.len() && lex::is_blank(b[k]) {
                 k += 1;
@@ -471,25 +548,39 @@ impl Pp<'_> {
             if b.get(k) != Some(&b'(') {
                 return None;
             }
-            let (toks, end, err) = lex::tokenize_line(b, start, true, Expander::call_complete);
-            if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = err {
-                let span = span_at(f.file, o as usize, 1);
-                self.error(
-                    "pp-unterminated-string",
-                    span,
-                    "Unterminated string literal, skipped the line",
-                );
-                return Some(end);
+            // The arguments may run over several lines; a line with an open quote is
+            // reported and skipped, and reading goes on (as mcpp does).
+            let mut toks: Vec<Tok> = Vec::new();
+            let mut end = start;
+            loop {
+                let (more, e, err) = lex::tokenize_line(b, end, true, |t| {
+                    Expander::call_complete(toks.iter().chain(t))
+                });
+                toks.extend(more);
+                end = e;
+                match err {
+                    Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) => {
+                        let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
+                        self.error(code, span_at(f.file, o as usize, 1), msg);
+                    }
+                    None => break,
+                }
             }
             if !Expander::call_complete(&toks) {
-                let line = self.sources.file(f.file).line_col(start as u32).0;
+                let line = self.line_of(span_at(f.file, start, 0));
+                // Reported at the end of the file, like mcpp.
                 let d = Diagnostic::error(
                     "pp-macro-call",
-                    span_at(f.file, start, ident_end - start),
+                    last_line_span(f.file, b),
                     format!("End of input within macro call started at line {line}"),
                 )
-                .with_note(format!("macro \"{name}\" defined as: {}", m.text));
-                self.push_error(d);
+                .with_label(
+                    span_at(f.file, start, ident_end - start),
+                    "the macro call starts here",
+                )
+                .with_note(self.macro_note(name));
+                // mcpp reports it after an unterminated `#if` of the same file.
+                self.at_end_of_file.push(d);
                 return Some(b.len());
             }
             (toks, end)
@@ -509,19 +600,36 @@ impl Pp<'_> {
                 self.segment(f.file, end, true, f.level);
             }
             Err(e) => {
-                let span = Span::new(f.file, start as u32, trim_newline(b, end) as u32);
-                let text = self
-                    .macros
-                    .get(name)
-                    .map(|m| m.text.clone())
-                    .unwrap_or_default();
+                // Reported on the line where the call ends, like mcpp.
+                let from = b[start..end]
+                    .iter()
+                    .rposition(|&c| c == b'\n')
+                    .map_or(start, |p| start + p + 1);
+                let span = Span::new(f.file, from as u32, end.max(from) as u32);
                 let d = Diagnostic::error("pp-macro-call", span, e.message())
-                    .with_note(format!("macro \"{name}\" defined as: {text}"));
+                    .with_note(self.macro_note(name));
                 self.push_error(d);
                 self.out.extend_from_slice(&b[copied..end]);
             }
         }
         Some(end)
+    }
+
+    /// Sets `__LINE__` and `__FILE__` for an expansion at `offset` of `file`.
+    fn refresh_position_macros(&mut self, file: FileId, offset: usize) {
+        let f = self.sources.file(file);
+        let line = f.presumed_line(offset as u32).1.to_string();
+        let path = format!("\"{}\"", f.path.display()).replace('\\', "\\\\");
+        self.macros
+            .insert("__LINE__".into(), Macro::object("__LINE__", &line));
+        self.macros
+            .insert("__FILE__".into(), Macro::object("__FILE__", &path));
+    }
+
+    /// `macro "F" defined as: #define F(x) ...`, as mcpp shows it.
+    fn macro_note(&self, name: &str) -> String {
+        let text = self.macros.get(name).map_or("", |m| m.text.as_str());
+        format!("macro \"{name}\" defined as: {text}")
     }
 
     /// Handles the directive whose `#` is at `hash`; blanks its line(s).
@@ -534,7 +642,14 @@ impl Pp<'_> {
         let line_start = f.pos;
         let (toks, end, lex_err) = lex::tokenize_line(b, hash + 1, false, |_| false);
         f.pos = end;
-        let span = Span::new(f.file, hash as u32, trim_newline(b, end) as u32);
+        // mcpp reports a directive on the line where it ends (splices and comments can
+        // continue it): the span covers that last line.
+        let last = trim_newline(b, end);
+        let from = b[hash..last]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(hash, |p| hash + p + 1);
+        let span = Span::new(f.file, from as u32, last as u32);
         let name = toks.first().map(|t| (t.kind, t.text.as_str()));
         let active = f.active();
         // `#pragma` other than `once` goes through to the parser unchanged (mcpp does so).
@@ -549,19 +664,14 @@ impl Pp<'_> {
         let Some((kind, name)) = name else {
             return None; // the null directive `#`
         };
-        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
-        if !active && !is_conditional {
+        // An open quote is reported even in excluded text, as mcpp does.
+        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
+            let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
+            self.error(code, Span::new(f.file, o, span.end.max(o)), msg);
             return None;
         }
-        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
-            if active {
-                let span = Span::new(f.file, o, span.end);
-                self.error(
-                    "pp-unterminated-string",
-                    span,
-                    "Unterminated string literal, skipped the line",
-                );
-            }
+        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
+        if !active && !is_conditional {
             return None;
         }
         if kind != Kind::Ident {
@@ -577,9 +687,9 @@ impl Pp<'_> {
             "if" | "ifdef" | "ifndef" => {
                 let taken = if active {
                     let r = if name == "if" {
-                        self.condition(args)
+                        self.condition(args, span)
                     } else {
-                        self.defined_arg(args).map(|d| d == (name == "ifdef"))
+                        self.defined_arg(args, span).map(|d| d == (name == "ifdef"))
                     };
                     r.unwrap_or_else(|msg| {
                         self.error("pp-expression", span, msg);
@@ -599,6 +709,9 @@ impl Pp<'_> {
             "elif" | "else" | "endif" => self.section(f, name, args, span),
             "include" => return self.include(f, b, args, span),
             "define" => match macros::parse_define(args) {
+                Ok((n, _)) if NO_REDEFINE.contains(&n.as_str()) => {
+                    self.error("pp-define", span, format!("\"{n}\" shouldn't be redefined"));
+                }
                 Ok((n, m)) => {
                     if let Some(old) = self.macros.get(&n) {
                         if !old.same_as(&m) {
@@ -611,7 +724,7 @@ impl Pp<'_> {
                                 "previously macro \"{n}\" defined as: {}",
                                 old.text
                             ));
-                            self.diags.push(d);
+                            self.push(d);
                         }
                     }
                     self.macros.insert(n, m);
@@ -619,6 +732,9 @@ impl Pp<'_> {
                 Err(msg) => self.error("pp-define", span, msg),
             },
             "undef" => match self.identifier_arg(args) {
+                Ok(n) if NO_UNDEFINE.contains(&n.as_str()) => {
+                    self.error("pp-define", span, format!("\"{n}\" shouldn't be undefined"));
+                }
                 Ok(n) => {
                     self.macros.remove(&n);
                 }
@@ -671,7 +787,7 @@ impl Pp<'_> {
                 let evaluate = parent_active && !c.taken;
                 c.active = false;
                 if evaluate {
-                    let v = self.condition(args).unwrap_or_else(|msg| {
+                    let v = self.condition(args, span).unwrap_or_else(|msg| {
                         self.error("pp-expression", span, msg);
                         false
                     });
@@ -685,15 +801,12 @@ impl Pp<'_> {
                 c.active = parent_active && !c.taken;
                 c.taken = true;
                 c.else_line = Some(line);
-                if parent_active {
-                    self.no_more_tokens(args, span);
-                }
+                // Checked even in excluded text, as mcpp does.
+                self.no_more_tokens(args, span);
             }
             _ => {
                 f.conds.pop();
-                if parent_active {
-                    self.no_more_tokens(args, span);
-                }
+                self.no_more_tokens(args, span);
             }
         }
     }
@@ -719,16 +832,21 @@ impl Pp<'_> {
     }
 
     /// Whether the macro named by `#ifdef` / `#ifndef`'s argument is defined.
-    fn defined_arg(&mut self, args: &[Tok]) -> Result<bool, String> {
-        if args.is_empty() {
-            return Err("No argument".into());
+    /// Extra tokens are reported but, as with mcpp, the test is still made.
+    fn defined_arg(&mut self, args: &[Tok], span: Span) -> Result<bool, String> {
+        match args.first() {
+            None => Err("No argument".into()),
+            Some(t) if t.kind == Kind::Ident => {
+                self.no_more_tokens(&args[1..], span);
+                Ok(self.macros.contains_key(&t.text))
+            }
+            Some(_) => self.identifier_arg(args).map(|_| false),
         }
-        let n = self.identifier_arg(args)?;
-        Ok(self.macros.contains_key(&n))
     }
 
     /// Evaluates a `#if` / `#elif` condition.
-    fn condition(&mut self, args: &[Tok]) -> Result<bool, String> {
+    fn condition(&mut self, args: &[Tok], span: Span) -> Result<bool, String> {
+        self.refresh_position_macros(span.file, span.start as usize);
         let mut toks = Vec::with_capacity(args.len());
         let mut i = 0;
         while let Some(t) = args.get(i) {
@@ -923,6 +1041,21 @@ impl Pp<'_> {
             .chain(self.options.include_dirs.iter().map(|d| d.join(t)))
             .find(|p| p.is_file())
             .map(|p| (p.to_string_lossy().into_owned(), p))
+    }
+}
+
+/// mcpp's code and message for a quote left open on its line.
+fn unterminated(quote: u8) -> (&'static str, &'static str) {
+    if quote == b'"' {
+        (
+            "pp-unterminated-string",
+            "Unterminated string literal, skipped the line",
+        )
+    } else {
+        (
+            "pp-unterminated-char",
+            "Unterminated character constant 39, skipped the line",
+        )
     }
 }
 

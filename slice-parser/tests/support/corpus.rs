@@ -224,6 +224,25 @@ pub fn ice_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Every Slice file Ice ships (`ICE_SLICE_DIR/*/*.ice`), sorted; fails loudly when they
+/// are not installed.
+pub fn ice_distribution_files() -> Vec<PathBuf> {
+    let root = require_ice_slice_dir();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let files: Vec<PathBuf> = dirs.iter().flat_map(|d| ice_files(d)).collect();
+    assert!(
+        files.len() >= 60,
+        "only {} Ice Slice files found",
+        files.len()
+    );
+    files
+}
+
 /// A known-failures list: `NAME  reason` per line, `#` comments.
 pub fn read_known_failures(path: &Path) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();

@@ -67,3 +67,58 @@ pub fn brief(d: &Diagnostic, sources: &SourceMap) -> String {
         Location::None => format!("{warn}{}", d.message),
     }
 }
+
+/// The token stream of preprocessed text: comments, `#line` markers, byte-order marks and
+/// white-space differences removed (mcpp moves comments around; we keep them in place).
+pub fn preprocessed_tokens(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    let mut at_line_start = true;
+    while let Some(c) = rest.chars().next() {
+        if at_line_start && rest.starts_with("#line") {
+            rest = rest.find('\n').map_or("", |e| &rest[e..]);
+            continue;
+        }
+        at_line_start = c == '\n';
+        if rest.starts_with("//") {
+            rest = rest.find('\n').map_or("", |e| &rest[e..]);
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            rest = body.find("*/").map_or("", |e| &body[e + 2..]);
+            out.push(' ');
+        } else if c == '"' {
+            let mut end = 1;
+            let b = rest.as_bytes();
+            while end < b.len() && b[end] != b'"' && b[end] != b'\n' {
+                end += if b[end] == b'\\' { 2 } else { 1 };
+            }
+            let end = (end + 1).min(b.len());
+            let end = (0..=end)
+                .rev()
+                .find(|&e| rest.is_char_boundary(e))
+                .unwrap_or(0);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        } else {
+            if c == '\u{feff}' || c.is_whitespace() {
+                out.push(' ');
+            } else {
+                out.push(c);
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    // White space next to a bracket or separator never separates tokens (mcpp and we pad
+    // macro expansions differently).
+    let joined = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tight = |c: Option<char>| c.is_some_and(|c| "()[]{}<>,;=".contains(c));
+    let chars: Vec<char> = joined.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| {
+            let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+            !(c == ' ' && (tight(prev) || tight(chars.get(i + 1).copied())))
+        })
+        .map(|(_, &c)| c)
+        .collect()
+}
