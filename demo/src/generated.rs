@@ -2,8 +2,4 @@
 //! `$OUT_DIR/Demo.rs`): the types `Row`, `Grid`, `RangeError`, the servant trait `Model`,
 //! its wrapper `ModelServant`, the proxy `ModelPrx` and the error enum `InterpolateError`.
 
-// `ModelServant::new` returns `Arc<dyn Servant>` (what an adapter takes), not `Self`: the
-// generator's choice, which clippy questions.
-#![allow(clippy::new_ret_no_self)]
-
 ice_runtime::include_slice!("Demo");

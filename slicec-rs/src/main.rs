@@ -152,6 +152,7 @@ fn main() -> ExitCode {
     } else if cli.validate {
         Mode::Validate
     } else {
+        // --all is accepted for slice2py compatibility; each Slice file gets its own output.
         let _ = cli.all;
         Mode::Generate {
             output_dir: cli.output_dir,

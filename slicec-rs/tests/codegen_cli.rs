@@ -33,7 +33,11 @@ fn generates_one_file_per_slice_file_and_rewrites_only_changes() {
     std::fs::write(&ice, "module Demo { struct P { int x; } }\n").unwrap();
     let (mut out, mut err) = (Vec::new(), Vec::new());
     assert_eq!(
-        run(&request(&[ice.clone()], &dir, false), &mut out, &mut err),
+        run(
+            &request(std::slice::from_ref(&ice), &dir, false),
+            &mut out,
+            &mut err
+        ),
         0
     );
     let rs = dir.join("Demo.rs");
@@ -43,7 +47,11 @@ fn generates_one_file_per_slice_file_and_rewrites_only_changes() {
     let before = std::fs::metadata(&rs).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     assert_eq!(
-        run(&request(&[ice.clone()], &dir, false), &mut out, &mut err),
+        run(
+            &request(std::slice::from_ref(&ice), &dir, false),
+            &mut out,
+            &mut err
+        ),
         0
     );
     assert_eq!(

@@ -102,7 +102,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             let s = stem(&file);
             writeln!(
                 mods,
-                "/// `{dir}/{s}.ice`.\npub mod {} {{ include!(concat!(env!(\"OUT_DIR\"), \"/dist/{dir}/{s}.rs\")); }}",
+                "/// `{dir}/{s}.ice`.\n{}pub mod {} {{ include!(concat!(env!(\"OUT_DIR\"), \"/dist/{dir}/{s}.rs\")); }}",
+                if module_name(&s) == module_name(dir) { "#[allow(clippy::module_inception)]\n" } else { "" },
                 module_name(&s)
             )?;
         }

@@ -395,7 +395,17 @@ fn servant_dispatch(ctx: &Ctx, id: InterfaceId) -> TokenStream {
     } else {
         quote!()
     };
-    let bind = (!arms.is_empty()).then(|| quote!(let servant = &*self.0;));
+    let body = if arms.is_empty() {
+        quote!(request.dispatch_builtin(self))
+    } else {
+        quote! {
+            let servant = &*self.0;
+            match request.operation() {
+                #(#arms)*
+                _ => request.dispatch_builtin(self),
+            }
+        }
+    };
     let doc = docs::line(&format!(
         "Makes a [`{}`] implementation an Ice object: add `{}Servant::new(servant)` to an object adapter.",
         it.info.name, it.info.name
@@ -407,6 +417,7 @@ fn servant_dispatch(ctx: &Ctx, id: InterfaceId) -> TokenStream {
 
         impl<S: #trait_name> #servant<S> {
             /// Wraps `servant` for an object adapter.
+            #[allow(clippy::new_ret_no_self)]
             pub fn new(servant: S) -> ::std::sync::Arc<dyn #rt::dispatch::Servant> {
                 ::std::sync::Arc::new(#servant(::std::sync::Arc::new(servant)))
             }
@@ -428,11 +439,7 @@ fn servant_dispatch(ctx: &Ctx, id: InterfaceId) -> TokenStream {
                 #type_id
             }
             fn dispatch(&self, request: #rt::dispatch::Request) -> #rt::dispatch::Dispatched {
-                #bind
-                match request.operation() {
-                    #(#arms)*
-                    _ => request.dispatch_builtin(self),
-                }
+                #body
             }
         }
     }

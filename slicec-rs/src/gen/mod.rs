@@ -334,6 +334,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The last component of this file's mount path (`demo` for `Demo.ice`).
+    pub fn mount_name(&self) -> Option<String> {
+        self.mount(self.main).and_then(|m| m.last().cloned())
+    }
+
     /// A call to this file's `register_classes()` when the file defines classes.
     pub fn register_call(&self) -> TokenStream {
         if module::file_classes(self).is_empty() {

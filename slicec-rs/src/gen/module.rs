@@ -80,7 +80,11 @@ fn module(ctx: &Ctx, id: ModuleId) -> TokenStream {
     if body.is_empty() {
         return body;
     }
-    let name = names::ident(&names::snake(&m.info.name));
+    let snake = names::snake(&m.info.name);
+    let name = names::ident(&snake);
+    // `mod classes { mod classes { .. } }` when the file is mounted under its own name.
+    let inception = (m.parent.is_none() && ctx.mount_name().as_deref() == Some(snake.as_str()))
+        .then(|| quote!(#[allow(clippy::module_inception)]));
     let doc = if ctx.in_this_file(&m.info) {
         docs::item(&m.info)
     } else {
@@ -88,6 +92,7 @@ fn module(ctx: &Ctx, id: ModuleId) -> TokenStream {
     };
     quote! {
         #doc
+        #inception
         pub mod #name {
             #body
         }

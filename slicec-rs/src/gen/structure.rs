@@ -5,7 +5,7 @@
 use super::{constant, docs, names, types, Ctx};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use slice_parser::model::{DataMember, StructId, Type};
+use slice_parser::model::{ConstValue, DataMember, StructId, Type};
 
 /// Field names for members (snake case, collisions resolved).
 pub fn field_names(members: &[&DataMember]) -> Vec<proc_macro2::Ident> {
@@ -42,7 +42,17 @@ pub fn defaults(
     members: &[&DataMember],
     idents: &[proc_macro2::Ident],
 ) -> Option<Vec<TokenStream>> {
-    if members.iter().all(|m| m.default.is_none()) {
+    // Defaults equal to Rust's own (0, false, "", the first enumerator) need no impl.
+    let trivial = |m: &DataMember| match &m.default {
+        None => true,
+        Some(_) if m.tag.is_some() => false,
+        Some(ConstValue::Int(0) | ConstValue::Bool(false)) => true,
+        Some(ConstValue::Float(f)) => *f == 0.0 && f.is_sign_positive(),
+        Some(ConstValue::String(s)) => s.is_empty(),
+        Some(ConstValue::Enumerator(_, i)) => *i == 0,
+        Some(_) => false,
+    };
+    if members.iter().all(|m| trivial(m)) {
         return None;
     }
     Some(

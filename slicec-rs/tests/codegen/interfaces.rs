@@ -95,6 +95,7 @@ pub mod api {
     pub struct BaseServant<S: ?Sized + Base = dyn Base>(pub ::std::sync::Arc<S>);
     impl<S: Base> BaseServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn ice_runtime::dispatch::Servant> {
             ::std::sync::Arc::new(BaseServant(::std::sync::Arc::new(servant)))
         }
@@ -348,6 +349,7 @@ pub mod api {
     );
     impl<S: Catalog> CatalogServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn ice_runtime::dispatch::Servant> {
             ::std::sync::Arc::new(CatalogServant(::std::sync::Arc::new(servant)))
         }

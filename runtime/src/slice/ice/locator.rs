@@ -335,6 +335,7 @@ pub mod ice {
     );
     impl<S: Locator> LocatorServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(LocatorServant(::std::sync::Arc::new(servant)))
         }
@@ -934,6 +935,7 @@ pub mod ice {
     );
     impl<S: LocatorRegistry> LocatorRegistryServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(LocatorRegistryServant(::std::sync::Arc::new(servant)))
         }
@@ -1234,6 +1236,7 @@ pub mod ice {
     );
     impl<S: LocatorFinder> LocatorFinderServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(LocatorFinderServant(::std::sync::Arc::new(servant)))
         }

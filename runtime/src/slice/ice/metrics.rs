@@ -7,7 +7,7 @@ pub mod ice_mx {
     pub type StringIntDict = ::std::collections::HashMap<String, i32>;
     /// The base class for metrics. A metrics object represents a
     /// collection of measurements associated to a given a system.
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct Metrics {
         /// The metrics identifier.
         pub id: String,
@@ -23,17 +23,6 @@ pub mod ice_mx {
         pub total_lifetime: i64,
         /// The number of failures observed.
         pub failures: i32,
-    }
-    impl Default for Metrics {
-        fn default() -> Self {
-            Metrics {
-                id: Default::default(),
-                total: 0i64,
-                current: 0i32,
-                total_lifetime: 0i64,
-                failures: 0i32,
-            }
-        }
     }
     impl crate::encoding::Class for Metrics {
         const ICE_ID: &'static str = "::IceMX::Metrics";
@@ -597,6 +586,7 @@ pub mod ice_mx {
     );
     impl<S: MetricsAdmin> MetricsAdminServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(MetricsAdminServant(::std::sync::Arc::new(servant)))
         }
@@ -1026,7 +1016,7 @@ pub mod ice_mx {
     }
     /// Provides information on the number of threads currently in use and
     /// their activity.
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ThreadMetrics {
         /// The members of the base class.
         pub base: Metrics,
@@ -1041,16 +1031,6 @@ pub mod ice_mx {
         /// {@link #inUseForUser} or {@link #inUseForIO}, such as DNS
         /// lookups, garbage collection).
         pub in_use_for_other: i32,
-    }
-    impl Default for ThreadMetrics {
-        fn default() -> Self {
-            ThreadMetrics {
-                base: Default::default(),
-                in_use_for_io: 0i32,
-                in_use_for_user: 0i32,
-                in_use_for_other: 0i32,
-            }
-        }
     }
     impl ::std::ops::Deref for ThreadMetrics {
         type Target = Metrics;
@@ -1100,7 +1080,7 @@ pub mod ice_mx {
         crate::ice_upcast_derived!(base);
     }
     /// Provides information on servant dispatch.
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct DispatchMetrics {
         /// The members of the base class.
         pub base: Metrics,
@@ -1112,16 +1092,6 @@ pub mod ice_mx {
         /// The size of the dispatch reply. This corresponds to the size of
         /// the marshalled output and return parameters.
         pub reply_size: i64,
-    }
-    impl Default for DispatchMetrics {
-        fn default() -> Self {
-            DispatchMetrics {
-                base: Default::default(),
-                user_exception: 0i32,
-                size: 0i64,
-                reply_size: 0i64,
-            }
-        }
     }
     impl ::std::ops::Deref for DispatchMetrics {
         type Target = Metrics;
@@ -1175,7 +1145,7 @@ pub mod ice_mx {
     /// invocation can have multiple child invocation if it is
     /// retried. Child invocation metrics are embedded within
     /// {@link InvocationMetrics}.
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ChildInvocationMetrics {
         /// The members of the base class.
         pub base: Metrics,
@@ -1185,15 +1155,6 @@ pub mod ice_mx {
         /// The size of the invocation reply. This corresponds to the size
         /// of the marshalled output and return parameters.
         pub reply_size: i64,
-    }
-    impl Default for ChildInvocationMetrics {
-        fn default() -> Self {
-            ChildInvocationMetrics {
-                base: Default::default(),
-                size: 0i64,
-                reply_size: 0i64,
-            }
-        }
     }
     impl ::std::ops::Deref for ChildInvocationMetrics {
         type Target = Metrics;
@@ -1350,7 +1311,7 @@ pub mod ice_mx {
     }
     /// Provide measurements for proxy invocations. Proxy invocations can
     /// either be sent over the wire or be collocated.
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct InvocationMetrics {
         /// The members of the base class.
         pub base: Metrics,
@@ -1366,17 +1327,6 @@ pub mod ice_mx {
         ///
         /// See also: CollocatedMetrics.
         pub collocated: MetricsMap,
-    }
-    impl Default for InvocationMetrics {
-        fn default() -> Self {
-            InvocationMetrics {
-                base: Default::default(),
-                retry: 0i32,
-                user_exception: 0i32,
-                remotes: Default::default(),
-                collocated: Default::default(),
-            }
-        }
     }
     impl ::std::ops::Deref for InvocationMetrics {
         type Target = Metrics;
@@ -1429,7 +1379,7 @@ pub mod ice_mx {
     }
     /// Provides information on the data sent and received over Ice
     /// connections.
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ConnectionMetrics {
         /// The members of the base class.
         pub base: Metrics,
@@ -1437,15 +1387,6 @@ pub mod ice_mx {
         pub received_bytes: i64,
         /// The number of bytes sent by the connection.
         pub sent_bytes: i64,
-    }
-    impl Default for ConnectionMetrics {
-        fn default() -> Self {
-            ConnectionMetrics {
-                base: Default::default(),
-                received_bytes: 0i64,
-                sent_bytes: 0i64,
-            }
-        }
     }
     impl ::std::ops::Deref for ConnectionMetrics {
         type Target = Metrics;

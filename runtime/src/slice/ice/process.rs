@@ -36,6 +36,7 @@ pub mod ice {
     );
     impl<S: Process> ProcessServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(ProcessServant(::std::sync::Arc::new(servant)))
         }

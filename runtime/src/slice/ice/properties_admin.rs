@@ -52,6 +52,7 @@ pub mod ice {
     );
     impl<S: PropertiesAdmin> PropertiesAdminServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(PropertiesAdminServant(::std::sync::Arc::new(servant)))
         }

@@ -118,6 +118,7 @@ pub mod ice {
     );
     impl<S: RemoteLogger> RemoteLoggerServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(RemoteLoggerServant(::std::sync::Arc::new(servant)))
         }
@@ -431,6 +432,7 @@ pub mod ice {
     );
     impl<S: LoggerAdmin> LoggerAdminServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(LoggerAdminServant(::std::sync::Arc::new(servant)))
         }

@@ -53,6 +53,7 @@ pub mod ice {
     pub struct RouterServant<S: ?Sized + Router = dyn Router>(pub ::std::sync::Arc<S>);
     impl<S: Router> RouterServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(RouterServant(::std::sync::Arc::new(servant)))
         }
@@ -324,6 +325,7 @@ pub mod ice {
     );
     impl<S: RouterFinder> RouterFinderServant<S> {
         /// Wraps `servant` for an object adapter.
+        #[allow(clippy::new_ret_no_self)]
         pub fn new(servant: S) -> ::std::sync::Arc<dyn crate::dispatch::Servant> {
             ::std::sync::Arc::new(RouterFinderServant(::std::sync::Arc::new(servant)))
         }
