@@ -60,6 +60,9 @@ pub(crate) enum LexError {
     UnterminatedString(u32),
     /// A `'` with no closing `'` on its line (offset of the quote).
     UnterminatedChar(u32),
+    /// A `/*` with no `*/` before the end of the input (offset of the `/*`); the tokens
+    /// before it are complete.
+    UnterminatedComment(u32),
 }
 
 /// Whether `b` may start an identifier.
@@ -174,10 +177,10 @@ pub(crate) fn tokenize_line(
             continue;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = match find(b, i + 2, b"*/") {
-                Some(e) => e + 2,
-                None => b.len(),
-            };
+            match find(b, i + 2, b"*/") {
+                Some(e) => i = e + 2,
+                None => return (toks, b.len(), Some(LexError::UnterminatedComment(i as u32))),
+            }
             space = true;
             continue;
         }

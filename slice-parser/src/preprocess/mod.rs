@@ -425,6 +425,8 @@ impl Pp<'_> {
                 b'/' if b.get(i + 1) == Some(&b'*') => {
                     let is_doc = b.get(i + 2) == Some(&b'*') && b.get(i + 3) != Some(&b'/');
                     let pp_start = (self.out.len() + (i - copied)) as u32;
+                    let body_end = lex::find(b, i + 2, b"*/").unwrap_or(b.len());
+                    self.nested_comment_warnings(f.file, b, i + 2, body_end);
                     match lex::find(b, i + 2, b"*/") {
                         Some(e) => {
                             i = e + 2;
@@ -434,13 +436,7 @@ impl Pp<'_> {
                             }
                         }
                         None => {
-                            let d = Diagnostic::warning(
-                                "pp-unterminated-comment",
-                                last_line_span(f.file, b),
-                                "End of input with unterminated comment, terminated the comment",
-                            )
-                            .with_label(span_at(f.file, i, 2), "the comment starts here");
-                            self.push(d);
+                            self.unterminated_comment(f.file, b, i);
                             i = b.len();
                             if active {
                                 self.out.extend_from_slice(&b[copied..i]);
@@ -550,8 +546,11 @@ impl Pp<'_> {
             }
             // The arguments may run over several lines; a line with an open quote is
             // reported and skipped, and reading goes on (as mcpp does).
+            // Messages come in source order: lines that look like directives are warned
+            // about up to each error.
             let mut toks: Vec<Tok> = Vec::new();
             let mut end = start;
+            let mut scanned = start;
             loop {
                 let (more, e, err) = lex::tokenize_line(b, end, true, |t| {
                     Expander::call_complete(toks.iter().chain(t))
@@ -560,10 +559,21 @@ impl Pp<'_> {
                 end = e;
                 match err {
                     Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) => {
+                        self.warn_swallowed_directives(f.file, b, start, scanned, o as usize);
                         let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
                         self.error(code, span_at(f.file, o as usize, 1), msg);
+                        // Resume at the newline that ends the skipped line.
+                        scanned = e.saturating_sub(1).max(o as usize);
                     }
-                    None => break,
+                    Some(LexError::UnterminatedComment(o)) => {
+                        self.warn_swallowed_directives(f.file, b, start, scanned, o as usize);
+                        self.unterminated_comment(f.file, b, o as usize);
+                        break;
+                    }
+                    None => {
+                        self.warn_swallowed_directives(f.file, b, start, scanned, end);
+                        break;
+                    }
                 }
             }
             if !Expander::call_complete(&toks) {
@@ -587,7 +597,10 @@ impl Pp<'_> {
         } else {
             (vec![Tok::new(Kind::Ident, name, start as u32)], ident_end)
         };
-        let expanded = Expander::new(&self.macros).expand(toks);
+        let mut end = end;
+        let expanded = Expander::new(&self.macros)
+            .expand(toks)
+            .and_then(|r| self.call_with_following_text(f.file, b, name, r, &mut end));
         match expanded {
             Ok(r) => {
                 self.out.extend_from_slice(&b[copied..start]);
@@ -613,6 +626,145 @@ impl Pp<'_> {
             }
         }
         Some(end)
+    }
+
+    /// mcpp warns about every `/*` inside a block comment (`b[start..end]` is its body).
+    fn nested_comment_warnings(&mut self, file: FileId, b: &[u8], start: usize, end: usize) {
+        let mut i = start;
+        while let Some(p) = lex::find(&b[..end], i, b"/*") {
+            self.warning(
+                "pp-nested-comment",
+                span_at(file, p, 2),
+                "\"/*\" within comment",
+            );
+            i = p + 2;
+        }
+    }
+
+    /// The same for the block comments of a directive line `b[start..end]`.
+    fn nested_comment_warnings_in_directive(
+        &mut self,
+        file: FileId,
+        b: &[u8],
+        start: usize,
+        end: usize,
+    ) {
+        let mut i = start;
+        while i < end {
+            match b[i] {
+                b'"' | b'\'' => i = lex::quoted_end(b, i).unwrap_or(end),
+                b'/' if b.get(i + 1) == Some(&b'/') => return,
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    let body_end = lex::find(b, i + 2, b"*/").unwrap_or(b.len()).min(end);
+                    self.nested_comment_warnings(file, b, i + 2, body_end);
+                    i = body_end + 2;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// mcpp's warning for a `/*` at `at` that the file does not close.
+    fn unterminated_comment(&mut self, file: FileId, b: &[u8], at: usize) {
+        let d = Diagnostic::warning(
+            "pp-unterminated-comment",
+            last_line_span(file, b),
+            "End of input with unterminated comment, terminated the comment",
+        )
+        .with_label(span_at(file, at, 2), "the comment starts here");
+        self.push(d);
+    }
+
+    /// Warns about lines starting with `#` inside the arguments of a macro call at
+    /// `b[start..end]` (they are read as arguments, not as directives).
+    /// `call` is where the call starts; `b[from..end]` the stretch to look at.
+    fn warn_swallowed_directives(
+        &mut self,
+        file: FileId,
+        b: &[u8],
+        call: usize,
+        from: usize,
+        end: usize,
+    ) {
+        let line = self.line_of(span_at(file, call, 0));
+        let end = end.min(b.len());
+        let mut i = from;
+        while i < end {
+            match b[i] {
+                b'"' | b'\'' => {
+                    i = lex::quoted_end(b, i).unwrap_or_else(|| lex::line_end(b, i) - 1)
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    i = lex::line_end(b, i) - 1;
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i = lex::find(b, i + 2, b"*/").map_or(b.len(), |e| e + 2);
+                }
+                b'\n' => {
+                    let line_start = i + 1;
+                    let mut k = line_start;
+                    while k < end && lex::is_blank(b[k]) {
+                        k += 1;
+                    }
+                    if k < end && b[k] == b'#' {
+                        let to = trim_newline(b, lex::line_end(b, k));
+                        let msg =
+                            format!("Macro started at line {line} swallowed directive-like line");
+                        self.warning(
+                            "pp-macro-call",
+                            Span::new(file, line_start as u32, to as u32),
+                            msg,
+                        );
+                    }
+                    i = line_start;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// When an expansion ends with the name of a function-like macro and the text after the
+    /// call opens a parenthesis, the call takes its arguments from that text (C's rescanning
+    /// rule); mcpp warns about it. `end` moves past the arguments read.
+    fn call_with_following_text(
+        &mut self,
+        file: FileId,
+        b: &[u8],
+        name: &str,
+        mut r: Vec<Tok>,
+        end: &mut usize,
+    ) -> Result<Vec<Tok>, macros::ExpandError> {
+        // Each round consumes source text, so this ends.
+        loop {
+            let Some(last) = r.last() else { return Ok(r) };
+            let function_like = last.kind == Kind::Ident
+                && !last.painted
+                && self
+                    .macros
+                    .get(&last.text)
+                    .is_some_and(|m| m.params.is_some());
+            let mut k = *end;
+            while k < b.len() && lex::is_blank(b[k]) {
+                k += 1;
+            }
+            if !function_like || b.get(k) != Some(&b'(') {
+                return Ok(r);
+            }
+            let head = last.clone();
+            let (more, e, _) = lex::tokenize_line(b, k, true, |t| {
+                Expander::call_complete(std::iter::once(&head).chain(t))
+            });
+            let msg = format!(
+                "Replacement text \"{}\" of macro \"{name}\" involved subsequent text",
+                lex::spell(&r)
+            );
+            self.warning("pp-macro-call", span_at(file, k, 1), msg);
+            let mut call = vec![head];
+            call.extend(more);
+            r.pop();
+            r.extend(Expander::new(&self.macros).expand(call)?);
+            *end = e;
+        }
     }
 
     /// Sets `__LINE__` and `__FILE__` for an expansion at `offset` of `file`.
@@ -664,6 +816,10 @@ impl Pp<'_> {
         let Some((kind, name)) = name else {
             return None; // the null directive `#`
         };
+        self.nested_comment_warnings_in_directive(f.file, b, hash, end);
+        if let Some(LexError::UnterminatedComment(o)) = lex_err {
+            self.unterminated_comment(f.file, b, o as usize);
+        }
         // An open quote is reported even in excluded text, as mcpp does.
         if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
             let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
