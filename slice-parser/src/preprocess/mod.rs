@@ -19,7 +19,7 @@ pub mod output;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Segment, SourceFile, SourceMap, Span};
 use crate::{MacroArg, Options};
-use lex::{Kind, LexError, Tok};
+use lex::{Kind, Tok, Unclosed};
 use macros::{Expander, Macro, MacroTable};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -558,14 +558,14 @@ impl Pp<'_> {
                 toks.extend(more);
                 end = e;
                 match err {
-                    Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) => {
+                    Some(Unclosed::String(o) | Unclosed::Char(o)) => {
                         self.warn_swallowed_directives(f.file, b, start, scanned, o as usize);
                         let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
                         self.error(code, span_at(f.file, o as usize, 1), msg);
                         // Resume at the newline that ends the skipped line.
                         scanned = e.saturating_sub(1).max(o as usize);
                     }
-                    Some(LexError::UnterminatedComment(o)) => {
+                    Some(Unclosed::Comment(o)) => {
                         self.warn_swallowed_directives(f.file, b, start, scanned, o as usize);
                         self.unterminated_comment(f.file, b, o as usize);
                         break;
@@ -817,11 +817,11 @@ impl Pp<'_> {
             return None; // the null directive `#`
         };
         self.nested_comment_warnings_in_directive(f.file, b, hash, end);
-        if let Some(LexError::UnterminatedComment(o)) = lex_err {
+        if let Some(Unclosed::Comment(o)) = lex_err {
             self.unterminated_comment(f.file, b, o as usize);
         }
         // An open quote is reported even in excluded text, as mcpp does.
-        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
+        if let Some(Unclosed::String(o) | Unclosed::Char(o)) = lex_err {
             let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
             self.error(code, Span::new(f.file, o, span.end.max(o)), msg);
             return None;
