@@ -29,6 +29,11 @@ pub enum Item {
 }
 
 /// An unscoped identifier.
+///
+/// A data member, parameter or constant written without a name is kept (as slice2py keeps
+/// it, under a UUID) with the placeholder name `<unnamed@FILE:OFFSET>`, which is never a
+/// valid Slice identifier and so never clashes; the grammar has reported the missing name
+/// unless the type cannot resolve (then the failed lookup is the only error, as in slice2py).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ident {
     /// The name without the escaping backslash.
@@ -311,7 +316,8 @@ pub struct Enumerator {
     pub name: Ident,
     /// The explicit value, if any.
     pub value: Option<IntOrName>,
-    /// The token after the enumerator (`,` or `}`), where value checks are reported.
+    /// Where value checks are reported: the value when there is one, else the token after
+    /// the enumerator (`,` or `}`).
     pub after: Span,
 }
 

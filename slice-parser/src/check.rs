@@ -7,7 +7,18 @@
 //! of entities plus a map from lower-cased scoped name to every entity with that name (so
 //! lookups are case-insensitive and can report capitalization mistakes).
 //!
-//! Submodules: [`symbols`] (entities, lookup, "has changed meaning", name rules),
+//! Where a check is reported follows SLICE-LANGUAGE.md 13.2: the token slice2py has just
+//! read when the check runs (a look-ahead token is found with `Checker::next_token`);
+//! diagnostics are put in source order by the driver, so identifier rules (checked per
+//! definition, before its semantic checks) land before the errors of the same construct.
+//!
+//! Known, deliberate differences from slice2py 3.7.8: placeholders slice2py names with a
+//! UUID (a struct or enum that could not be created) keep their written name in messages;
+//! a newline between a name and `(` does not shift later line numbers (slice2py's bug);
+//! checks slice2py runs on constructs it later abandons on a syntax error only happen when
+//! the grammar produced the construct.
+//!
+//! Submodules: `symbols` (entities, lookup, "has changed meaning", name rules),
 //! `idents` (lexical identifier rules and per-file context), `walk` (the walk over
 //! definitions), `values` (constants, default values, tags), `lower` (building the
 //! [`Model`]). This module never panics on any input and never recurses deeper than the

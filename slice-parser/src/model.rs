@@ -22,14 +22,27 @@
 //! * A class or interface has exactly one entry, created at its first declaration or
 //!   definition; [`Class::defined`] / [`Interface::defined`] say whether a body was seen. A
 //!   forward-declared type that is never defined appears in no module's contents.
-//! * Types are fully resolved ([`Type`]): a proxy is [`Type::Proxy`] of an interface or a
-//!   class, never a name. Exceptions are never types.
+//! * Types are fully resolved ([`Type`]): a proxy is [`Type::Proxy`] (an interface) or
+//!   [`Type::ClassProxy`] (a class), never a name. Exceptions are never types.
+//! * A module's [`Info::from_main`] is that of its first opening; [`Module::any_from_main`]
+//!   says whether any opening is in the top-level file (a generator emits the module then).
 //! * Enumerator values, optional tags and compact ids are plain integers (already range
 //!   checked: values and tags in `0..=i32::MAX`). Constant and default values are typed
 //!   ([`ConstValue`]) and normalised (a constant initialised from another constant holds the
 //!   final value).
 //! * Bases are resolved: a class has at most one base class and any number of implemented
 //!   interfaces; an interface any number of base interfaces; an exception at most one base.
+//!   Inheritance is acyclic (a base must be defined before it is used).
+//!
+//! # Queries for generators
+//!
+//! [`Model::find`] (by scoped name), [`Model::type_id`], [`Model::all_interface_bases`] and
+//! [`Model::interface_type_ids`] (Ice's `ice_ids` order), [`Model::all_interface_operations`],
+//! [`Model::all_class_members`] / [`Model::all_exception_members`] (base first),
+//! [`Model::is_fixed_size`], [`Model::min_wire_size`], [`Model::optional_format`],
+//! [`Model::uses_classes`], [`Model::has_marshaled_result`], [`Operation::send_mode`],
+//! [`sorted_by_tag`], [`Info::deprecated`], and [`Model::metadata_warnings`] for a
+//! generator's own metadata prefix.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -179,6 +192,10 @@ pub struct Info {
     pub metadata: Vec<String>,
     /// Where its name is written.
     pub span: Span,
+    /// Where slice2py considers it created (the `{` of a body, the token after a member's
+    /// name, the `(` of an operation, the value of a constant...): the line slice2py's own
+    /// messages about it use.
+    pub created_at: Span,
     /// Whether it comes from the top-level file (not from an included file).
     pub from_main: bool,
 }
@@ -344,7 +361,52 @@ pub struct Operation {
     pub throws: Vec<ExceptionId>,
 }
 
+/// How an operation is sent (the mode byte of a request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OperationMode {
+    /// `0`: a normal operation.
+    Normal,
+    /// `1`: an `idempotent` operation with `["nonmutating"]` metadata (legacy).
+    Nonmutating,
+    /// `2`: an `idempotent` operation.
+    Idempotent,
+}
+
+impl OperationMode {
+    /// The byte sent on the wire.
+    pub fn wire_value(self) -> u8 {
+        match self {
+            OperationMode::Normal => 0,
+            OperationMode::Nonmutating => 1,
+            OperationMode::Idempotent => 2,
+        }
+    }
+}
+
+/// The optional entries of a member or parameter list, sorted by tag (the order Ice marshals
+/// them in, after the required ones).
+pub fn sorted_by_tag<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    tag: impl Fn(&T) -> Option<i32>,
+) -> Vec<&'a T>
+where
+    T: 'a,
+{
+    let mut v: Vec<&T> = items.into_iter().filter(|i| tag(i).is_some()).collect();
+    v.sort_by_key(|i| tag(i));
+    v
+}
+
 impl Operation {
+    /// The mode the operation is sent with (Ice's `sendMode`).
+    pub fn send_mode(&self) -> OperationMode {
+        match (self.idempotent, self.info.has_metadata("nonmutating")) {
+            (true, true) => OperationMode::Nonmutating,
+            (true, false) => OperationMode::Idempotent,
+            (false, _) => OperationMode::Normal,
+        }
+    }
+
     /// The in-parameters.
     pub fn in_params(&self) -> impl Iterator<Item = &Parameter> {
         self.params.iter().filter(|p| !p.out)
@@ -639,21 +701,21 @@ impl Model {
     /// Every base interface of `id`, transitively, each once, sorted by scoped name (the
     /// order Ice uses for `ice_ids`).
     pub fn all_interface_bases(&self, id: InterfaceId) -> Vec<InterfaceId> {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut stack = self.interfaces[id].bases.clone();
         while let Some(b) = stack.pop() {
-            if !seen.contains(&b) {
-                seen.push(b);
+            if seen.insert(b) {
                 stack.extend(self.interfaces[b].bases.iter().copied());
             }
         }
-        seen.sort_by(|a, b| {
+        let mut out: Vec<InterfaceId> = seen.into_iter().collect();
+        out.sort_by(|a, b| {
             self.interfaces[*a]
                 .info
                 .scoped
                 .cmp(&self.interfaces[*b].info.scoped)
         });
-        seen
+        out
     }
 
     /// The type ids an object implementing `id` answers to `ice_ids` with: its own, every
@@ -675,27 +737,22 @@ impl Model {
     /// each operation once.
     pub fn all_interface_operations(&self, id: InterfaceId) -> Vec<(InterfaceId, &Operation)> {
         let mut out: Vec<(InterfaceId, &Operation)> = Vec::new();
-        let mut visited = Vec::new();
-        self.collect_ops(id, &mut visited, &mut out);
+        let mut visited = std::collections::HashSet::new();
+        let mut stack: Vec<(InterfaceId, bool)> = vec![(id, false)];
+        while let Some((i, expanded)) = stack.pop() {
+            if expanded {
+                out.extend(self.interfaces[i].operations.iter().map(|op| (i, op)));
+                continue;
+            }
+            if !visited.insert(i) {
+                continue;
+            }
+            stack.push((i, true));
+            for &b in self.interfaces[i].bases.iter().rev() {
+                stack.push((b, false));
+            }
+        }
         out
-    }
-
-    fn collect_ops<'a>(
-        &'a self,
-        id: InterfaceId,
-        visited: &mut Vec<InterfaceId>,
-        out: &mut Vec<(InterfaceId, &'a Operation)>,
-    ) {
-        if visited.contains(&id) {
-            return;
-        }
-        visited.push(id);
-        for &b in &self.interfaces[id].bases {
-            self.collect_ops(b, visited, out);
-        }
-        for op in &self.interfaces[id].operations {
-            out.push((id, op));
-        }
     }
 
     /// The chain of base classes of `id`, nearest first.
@@ -901,7 +958,7 @@ impl Model {
                 .iter()
                 .chain(extra.iter().flat_map(|v| v.iter()))
             {
-                local.push((info.span, m.clone()));
+                local.push((info.created_at, m.clone()));
             }
         }
         fn push_ops(local: &mut Vec<(Span, String)>, ops: &[Operation]) {

@@ -804,6 +804,9 @@ fn differential_values_and_types() {
         "module M { enum E { a, b, c = 0, d }; };",
         "module M { enum E { a = 5, b = 3, c, d, e }; };",
         "module M { enum E {}; enum F { x,, y, }; };",
+        "module M { dictionary<y, K> IceX; sequence<Nope> a_b; const Nope NodePtr = 1; };",
+        "module M { interface I { void op(Nope a, int b_c) throws IceX; }; };",
+        "module M { struct S { Nope x; int _y; }; };",
         "module M { enum E { a, a, b = 1 }; enum F { x, X, y = 1 }; enum A { mid, a, mid = 0 }; };",
     ]);
 }
@@ -885,6 +888,7 @@ fn differential_lines() {
         "module M\n{\n    class C\n    {\n        optional(\n        -1\n        )\n        int\n        x;\n    };\n};\n",
         "module M\n{\n    class C;\n    interface C\n    ;\n};\n",
         "module\nM\n{\n};\nmodule\nm\n{\n};\n",
+        "module M\n{\n    struct E { int x; };\n    enum\n    E\n    {\n        a\n    };\n    enum\n    M\n    {\n    };\n};\n",
     ]);
 }
 
@@ -1072,6 +1076,18 @@ fn differential_includes() {
                 "#include <inc.ice>\nmodule A { module B { interface A {}; }; };\n",
             ),
             ("inc.ice", "#pragma once\nmodule A { };\n"),
+        ],
+        &[
+            ("main.ice", "module A\n{\nmodule B\n{\n#include \"inc.ice\"\n};\n};\n"),
+            ("inc.ice", "interface A {};\nstruct b { int x; };\n"),
+        ],
+        &[
+            ("main.ice", "module A {\n#include \"inc.ice\"\n};\n"),
+            ("inc.ice", "module B\n{\nstruct a { int x; };\n};\n"),
+        ],
+        &[
+            ("main.ice", "#include \"inc.ice\"\nmodule M { sequence<icebox> S; struct T { Door_Ptr d; }; };\n"),
+            ("inc.ice", "#pragma once\nmodule M { struct icebox { int x; }; struct Door_Ptr { int x; }; };\n"),
         ],
     ]);
 }

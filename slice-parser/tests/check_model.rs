@@ -321,3 +321,116 @@ fn metadata_warnings_for_one_prefix() {
     let quiet = model("[[\"suppress-warning:invalid-metadata\"]]\nmodule M { [\"rust:zzz\"] struct S { int x; }; };");
     assert!(quiet.metadata_warnings("rust:", &known).is_empty());
 }
+
+#[test]
+fn ice_locator_model() {
+    let opts = Options {
+        include_dirs: vec!["/usr/share/ice/slice".into()],
+        ..Options::default()
+    };
+    let comp = slice_parser::compile_file(
+        std::path::Path::new("/usr/share/ice/slice/Ice/Locator.ice"),
+        &opts,
+    );
+    assert!(comp.diagnostics.is_empty(), "{:?}", comp.diagnostics);
+    let m = comp.model.expect("model");
+    let Definition::Interface(loc) = find(&m, "::Ice::Locator") else {
+        panic!()
+    };
+    let Definition::Struct(identity) = find(&m, "::Ice::Identity") else {
+        panic!()
+    };
+    let Definition::Interface(reg) = find(&m, "::Ice::LocatorRegistry") else {
+        panic!()
+    };
+    assert!(m.interfaces[loc].info.from_main);
+    assert!(!m.structs[identity].info.from_main);
+    let names: Vec<&str> = m.interfaces[loc]
+        .operations
+        .iter()
+        .map(|o| o.info.name.as_str())
+        .collect();
+    assert_eq!(names, ["findObjectById", "findAdapterById", "getRegistry"]);
+    let find_obj = &m.interfaces[loc].operations[0];
+    assert!(find_obj.idempotent);
+    assert!(find_obj.info.has_metadata("amd"));
+    assert_eq!(find_obj.params[0].ty, Type::Struct(identity));
+    assert_eq!(
+        find_obj.return_type,
+        Some(Type::Builtin(Builtin::ObjectProxy))
+    );
+    assert_eq!(find_obj.throws.len(), 1);
+    assert_eq!(
+        m.interfaces[loc].operations[2].return_type,
+        Some(Type::Proxy(reg))
+    );
+    assert!(find_obj.info.doc.is_some());
+    // Ice/Locator.ice is in package Ice with file metadata.
+    assert!(m
+        .file_metadata(comp.main_file.expect("main"))
+        .iter()
+        .any(|d| d == "ice-prefix"));
+}
+
+#[test]
+fn send_modes_and_tag_order() {
+    use slice_parser::model::{sorted_by_tag, OperationMode};
+    let m = model(
+        "module M { interface I {
+            void a();
+            idempotent void b();
+            [\"nonmutating\"] idempotent void c();
+            void d(int x, optional(5) int y, optional(2) string z, long w);
+        }; };",
+    );
+    let Definition::Interface(i) = find(&m, "::M::I") else {
+        panic!()
+    };
+    let ops = &m.interfaces[i].operations;
+    let modes: Vec<u8> = ops.iter().map(|o| o.send_mode().wire_value()).collect();
+    assert_eq!(modes, [0, 2, 1, 0]);
+    assert_eq!(ops[2].send_mode(), OperationMode::Nonmutating);
+    let optional: Vec<&str> = sorted_by_tag(&ops[3].params, |p| p.tag)
+        .iter()
+        .map(|p| p.info.name.as_str())
+        .collect();
+    assert_eq!(optional, ["z", "y"]);
+}
+
+/// The lines of metadata warnings are the ones slice2py uses for its own prefix.
+#[test]
+fn metadata_warning_lines_match_slice2py() {
+    let src = "[[\"python:bogus\"]]\nmodule M\n{\n    [\"python:zzz\"] struct S\n    {\n        [\"python:yyy\"] int x;\n    };\n    [\"python:op\"] interface I\n    {\n        void op(\n        [\"python:p\"] int p);\n    };\n};\n";
+    let dir = std::env::temp_dir().join(format!("slice-model-md-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("f.ice");
+    std::fs::write(&path, src).expect("write");
+    let out = std::process::Command::new("slice2py")
+        .current_dir(&dir)
+        .arg("--output-dir")
+        .arg(&dir)
+        .arg("f.ice")
+        .output()
+        .expect("slice2py must be installed");
+    let prefix = format!("{}/", dir.display());
+    let want: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| l.replace(&prefix, ""))
+        .collect();
+    let comp = slice_parser::compile_file(&path, &Options::default());
+    let m = comp.model.expect("model");
+    let got: Vec<String> = m
+        .metadata_warnings("python:", &|_| false)
+        .iter()
+        .map(|d| match d.span() {
+            Some(s) => format!(
+                "f.ice:{}: warning: {}",
+                comp.sources.line_col(s).0,
+                d.message
+            ),
+            None => format!("f.ice: warning: {}", d.message),
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got, want);
+}

@@ -325,6 +325,12 @@ fn lexical_errors() {
         "module L { const string S = \"a\tb\"; }",
         "1: a string literal can only contain printable ASCII characters and non-ASCII characters",
     );
+    // slice2py crashes on constants that are not UTF-8; we report them.
+    check(
+        "module L { const string S = \"\\xff\"; }",
+        "1: string literal is not valid UTF-8",
+    );
+    check("module L { const string S = \"\\303\\251\"; }", "ok");
     check_all(
         "module Lex\n{\n    const int café = 1;\n}\n",
         &[
@@ -1107,6 +1113,20 @@ fn doc_comments_match_slice2cpp() {
             "z=",
         ]
     );
+}
+
+/// slice2cpp 3.7.8 again: an enum (like a module) is created right after its name, a
+/// struct at its `{`, so a comment between name and `{` goes to the first enumerator but to
+/// the struct itself.
+#[test]
+fn enums_take_doc_comments_at_their_name() {
+    let src = "module M\n{\n    /** A */\n    enum E\n    /** X */\n    { a, b }\n    \
+               /** S1 */\n    struct S\n    /** S2 */\n    { int x; }\n}\n";
+    let (file, diags) = parse_str(src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let mut out = Vec::new();
+    docs_of(&file.items, &mut out);
+    assert_eq!(out, ["M=", "E=A", "a=X", "b=", "S=S2", "x="]);
 }
 
 fn docs_of(items: &[ast::Item], out: &mut Vec<String>) {

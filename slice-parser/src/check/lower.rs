@@ -37,6 +37,7 @@ impl Checker<'_> {
             doc: e.doc.clone(),
             metadata: e.metadata.clone(),
             span: e.span,
+            created_at: e.created,
             from_main: e.span.file == self.main,
         }
     }

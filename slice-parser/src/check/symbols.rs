@@ -1,7 +1,7 @@
 //! The symbol table: entities, case-insensitive lookup, "has changed meaning", and the name
 //! rules every definition goes through (SLICE-LANGUAGE.md 6).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Checker;
 use crate::ast::{Builtin, DocComment};
@@ -112,6 +112,8 @@ pub(crate) struct Ent {
     pub(crate) parent: EntId,
     pub(crate) kind: Kind,
     pub(crate) span: Span,
+    /// Where slice2py creates it (its "line" in later messages).
+    pub(crate) created: Span,
     pub(crate) local: bool,
     pub(crate) doc: Option<DocComment>,
     pub(crate) metadata: Vec<String>,
@@ -128,6 +130,7 @@ impl Ent {
             parent: UNIT,
             kind: Kind::Unit,
             span: Span::new(FileId(0), 0, 0),
+            created: Span::new(FileId(0), 0, 0),
             local: false,
             doc: None,
             metadata: Vec::new(),
@@ -234,6 +237,7 @@ impl Checker<'_> {
             parent,
             kind,
             span,
+            created: span,
             local,
             doc: None,
             metadata: Vec::new(),
@@ -262,6 +266,7 @@ impl Checker<'_> {
             parent,
             kind,
             span,
+            created: span,
             local,
             doc: None,
             metadata: Vec::new(),
@@ -436,40 +441,20 @@ impl Checker<'_> {
         let mut result = Vec::new();
         match sc.rfind("::") {
             None => {
-                let mut c = Some(cont);
-                while let Some(cur) = c {
-                    let enums: Vec<EntId> = self.ents[cur]
-                        .contents
-                        .iter()
-                        .copied()
-                        .filter(|&e| matches!(self.ents[e].kind, Kind::Enum { .. }))
-                        .collect();
-                    for e in enums {
-                        if let Some(&f) = self.lookup_contained(e, sc, span, false).first() {
-                            result.push(f);
-                        }
-                    }
+                // The innermost enclosing scope with an enum that has such an enumerator.
+                let mut cur = cont;
+                loop {
+                    self.enumerators_named(cur, sc, span, &mut result);
                     if !result.is_empty() || cur == UNIT {
                         break;
                     }
-                    c = Some(self.ents[cur].parent);
+                    cur = self.ents[cur].parent;
                 }
             }
             Some(pos) => {
-                let scope = &sc[..pos];
-                let name = &sc[pos + 2..];
+                let (scope, name) = (&sc[..pos], &sc[pos + 2..]);
                 if let Some(&found) = self.lookup_contained(cont, scope, span, false).first() {
-                    let enums: Vec<EntId> = self.ents[found]
-                        .contents
-                        .iter()
-                        .copied()
-                        .filter(|&e| matches!(self.ents[e].kind, Kind::Enum { .. }))
-                        .collect();
-                    for e in enums {
-                        if let Some(&f) = self.lookup_contained(e, name, span, false).first() {
-                            result.push(f);
-                        }
-                    }
+                    self.enumerators_named(found, name, span, &mut result);
                 }
             }
         }
@@ -477,6 +462,21 @@ impl Checker<'_> {
             .into_iter()
             .filter(|&e| matches!(self.ents[e].kind, Kind::Enumerator { .. }))
             .collect()
+    }
+
+    /// For each enum directly in `cont`, what `name` designates from inside it.
+    fn enumerators_named(&mut self, cont: EntId, name: &str, span: Span, out: &mut Vec<EntId>) {
+        let enums: Vec<EntId> = self.ents[cont]
+            .contents
+            .iter()
+            .copied()
+            .filter(|&e| matches!(self.ents[e].kind, Kind::Enum { .. }))
+            .collect();
+        for e in enums {
+            if let Some(&f) = self.lookup_contained(e, name, span, false).first() {
+                out.push(f);
+            }
+        }
     }
 
     /// `checkIntroduced`: records what the first component of `scoped` means in `cont` and
@@ -669,24 +669,29 @@ impl Checker<'_> {
     /// `allOperations`: operations of the bases (recursively) then own ones, each once.
     pub(crate) fn all_operations(&self, def: EntId) -> Vec<EntId> {
         let mut out = Vec::new();
-        let mut visiting = Vec::new();
-        self.all_operations_into(def, &mut out, &mut visiting);
-        out
-    }
-
-    fn all_operations_into(&self, def: EntId, out: &mut Vec<EntId>, visiting: &mut Vec<EntId>) {
-        if visiting.contains(&def) {
-            return;
-        }
-        visiting.push(def);
-        for b in self.bases_of(def) {
-            self.all_operations_into(b, out, visiting);
-        }
-        for &c in &self.ents[def].contents {
-            if matches!(self.ents[c].kind, Kind::Operation { .. }) && !out.contains(&c) {
-                out.push(c);
+        let mut seen_ops = HashSet::new();
+        let mut visited = HashSet::new();
+        // Iterative depth-first walk (bases before the class itself), so long inheritance
+        // chains neither recurse deeply nor cost more than linear time.
+        let mut stack: Vec<(EntId, bool)> = vec![(def, false)];
+        while let Some((c, expanded)) = stack.pop() {
+            if expanded {
+                for &o in &self.ents[c].contents {
+                    if matches!(self.ents[o].kind, Kind::Operation { .. }) && seen_ops.insert(o) {
+                        out.push(o);
+                    }
+                }
+                continue;
+            }
+            if !visited.insert(c) {
+                continue;
+            }
+            stack.push((c, true));
+            for b in self.bases_of(c).into_iter().rev() {
+                stack.push((b, false));
             }
         }
+        out
     }
 
     /// `allDataMembers` of a class definition: the base class chain's, then own.

@@ -66,7 +66,6 @@ impl Checker<'_> {
             ConstValueKind::String(s) => lit(Builtin::String, Val::Str(s.clone())),
             ConstValueKind::Bool(b) => lit(Builtin::Bool, Val::Bool(*b)),
             ConstValueKind::Name(name) => {
-                self.check_scoped(name);
                 let sc = name.text.as_str();
                 let found = self.lookup_contained(cont, sc, span, false);
                 let nothing = |text: String| Init {
@@ -420,7 +419,6 @@ impl Checker<'_> {
         code: &'static str,
         out_of_range: &str,
     ) -> Option<(i64, String)> {
-        self.check_scoped(n);
         let (e, scoped) = self.resolve_tag_name(cont, &n.text, span)?;
         let is_const = matches!(self.ent(e).kind, Kind::Const { .. });
         let mut v: i64 = -1;
@@ -496,7 +494,6 @@ impl Checker<'_> {
         match v {
             IntOrName::Int(i) => Some(i.value),
             IntOrName::Name(n) => {
-                self.check_scoped(n);
                 let span = n.span;
                 let found = self.lookup_contained(cont, &n.text, span, true);
                 let mut result = None;

@@ -48,10 +48,12 @@ impl Checker<'_> {
 
     /// Walks one definition; returns the entity that takes the definition's metadata and doc.
     fn walk_definition(&mut self, def: &ast::Definition, cont: EntId) -> Option<EntId> {
+        // The reference checks identifiers as it scans them, whatever becomes of the
+        // construct; diagnostics are put in source order afterwards.
+        self.check_definition_idents(def);
         match &def.kind {
             DefinitionKind::Module(m) => self.walk_module(m, cont, def),
             DefinitionKind::ForwardDecl(fd) => {
-                self.check_ident(&fd.name);
                 let intf = fd.kind == DeclKind::Interface;
                 let decl =
                     self.create_class_decl(cont, &fd.name.name, intf, fd.local, fd.semicolon);
@@ -68,7 +70,6 @@ impl Checker<'_> {
             DefinitionKind::Sequence(s) => {
                 let at = self.next_token(s.element.span);
                 let elem = self.resolve_type(cont, &s.element, at)?;
-                self.check_ident(&s.name);
                 self.create_sequence(cont, s, elem)
             }
             DefinitionKind::Dictionary(d) => {
@@ -76,12 +77,10 @@ impl Checker<'_> {
                 let key = self.resolve_type(cont, &d.key, at)?;
                 let at = self.next_token(d.value.span);
                 let value = self.resolve_type(cont, &d.value, at)?;
-                self.check_ident(&d.name);
                 self.create_dictionary(cont, d, key, value)
             }
             DefinitionKind::Const(c) => {
                 let ty = self.resolve_type(cont, &c.ty, c.name.span)?;
-                self.check_ident(&c.name);
                 let init = self.eval_init(cont, &c.value);
                 self.create_const(cont, c, ty, &init)
             }
@@ -95,7 +94,6 @@ impl Checker<'_> {
         def: &ast::Definition,
     ) -> Option<EntId> {
         self.seen_definition(m.name.span);
-        self.check_ident(&m.name);
         // Module checks run as soon as the name is read (before the `{`).
         let span = m.name.span;
         let created = self.create_module(cont, &m.name.name, m.name.span, span);
@@ -320,6 +318,7 @@ impl Checker<'_> {
             name.span,
             local,
         );
+        self.ents[def].created = span;
         if !local && !intf && bases.iter().any(|&b| self.is_interface(b)) {
             self.warning(
                 "deprecated-implements",
@@ -458,7 +457,6 @@ impl Checker<'_> {
         want_intf: bool,
         span: Span,
     ) -> Option<EntId> {
-        self.check_scoped(name);
         let ty = self.lookup_type(cont, &name.text, span)?;
         let decl = match ty {
             Ty::Decl(d) if self.is_interface(d) == want_intf => Some(d),
@@ -520,7 +518,6 @@ impl Checker<'_> {
     }
 
     fn walk_class(&mut self, c: &ast::Class, cont: EntId, def: &ast::Definition) -> Option<EntId> {
-        self.check_ident(&c.name);
         let mut compact_id = None;
         if let Some(id) = &c.compact_id {
             match self.eval_compact_id(cont, id) {
@@ -554,7 +551,6 @@ impl Checker<'_> {
         cont: EntId,
         def: &ast::Definition,
     ) -> Option<EntId> {
-        self.check_ident(&i.name);
         let span = i.braces.open;
         let bases = self.resolve_interface_list(cont, &i.extends, span);
         let created = self.create_class_def(cont, &i.name, None, true, bases, i.local, span);
@@ -571,17 +567,15 @@ impl Checker<'_> {
         cont: EntId,
         def: &ast::Definition,
     ) -> Option<EntId> {
-        self.check_ident(&e.name);
         // With `extends NAME` the exception is created as soon as the name is read; without,
         // once the `{` shows it is not a forward declaration.
         let span = e.extends.as_ref().map_or(e.braces.open, |b| b.span);
         let mut base = None;
         if let Some(b) = &e.extends {
-            self.check_scoped(b);
             base = self.lookup_exception(cont, &b.text, b.span);
             self.check_introduced(cont, &b.text, None, b.span);
         }
-        let created = self.create_simple(cont, &e.name, "exception", "exception", span, e.local);
+        let created = self.create_simple(cont, &e.name, "exception", "exception", span);
         let created = created.map(|()| {
             if !e.local {
                 if let Some(b) = base {
@@ -594,13 +588,15 @@ impl Checker<'_> {
                     }
                 }
             }
-            self.add_ent(
+            let id = self.add_ent(
                 cont,
                 &e.name.name,
                 Kind::Exception { base },
                 e.name.span,
                 e.local,
-            )
+            );
+            self.ents[id].created = span;
+            id
         });
         let cur = self.enter_container(cont, created, &e.name.name, span, def);
         for m in &e.members {
@@ -619,7 +615,6 @@ impl Checker<'_> {
         new_kind: &str,
         construct: &str,
         span: Span,
-        _local: bool,
     ) -> Option<()> {
         let n = name.name.as_str();
         let matches = self.find_contents(&format!("{}{}", self.this_scope(cont), n));
@@ -651,11 +646,13 @@ impl Checker<'_> {
         cont: EntId,
         def: &ast::Definition,
     ) -> Option<EntId> {
-        self.check_ident(&s.name);
         let span = s.braces.open;
         let created = self
-            .create_simple(cont, &s.name, "struct", "structure", span, s.local)
+            .create_simple(cont, &s.name, "struct", "structure", span)
             .map(|()| self.add_ent(cont, &s.name.name, Kind::Struct, s.name.span, s.local));
+        if let Some(id) = created {
+            self.ents[id].created = span;
+        }
         let st = match created {
             Some(id) => {
                 self.check_introduced(cont, &s.name.name, Some(id), span);
@@ -682,16 +679,20 @@ impl Checker<'_> {
     }
 
     fn walk_enum(&mut self, e: &ast::Enum, cont: EntId, def: &ast::Definition) -> Option<EntId> {
-        self.check_ident(&e.name);
-        let span = e.braces.open;
+        // Enums cannot be forward declared, so slice2py creates one as soon as its name is
+        // read (no look-ahead needed).
+        let span = e.name.span;
         let kind = || Kind::Enum {
             last: -1,
             min: i64::from(i32::MAX),
             max: 0,
         };
         let created = self
-            .create_simple(cont, &e.name, "enumeration", "enumeration", span, e.local)
+            .create_simple(cont, &e.name, "enumeration", "enumeration", span)
             .map(|()| self.add_ent(cont, &e.name.name, kind(), e.name.span, e.local));
+        if let Some(id) = created {
+            self.ents[id].created = span;
+        }
         let en = match created {
             Some(id) => {
                 self.check_introduced(cont, &e.name.name, Some(id), span);
@@ -702,7 +703,6 @@ impl Checker<'_> {
         };
         let mut count = 0usize;
         for er in &e.enumerators {
-            self.check_ident(&er.name);
             let at = er.value.as_ref().map_or(er.after, |v| v.span());
             let value = match &er.value {
                 None => None,
@@ -806,7 +806,7 @@ impl Checker<'_> {
         }
         self.ents[en].kind = Kind::Enum { last, min, max };
         let local = self.ents[en].local;
-        self.add_ent(
+        let id = self.add_ent(
             en,
             n,
             Kind::Enumerator {
@@ -815,12 +815,14 @@ impl Checker<'_> {
             },
             name.span,
             local,
-        )
+        );
+        self.ents[id].created = span;
+        id
     }
 
     fn create_sequence(&mut self, cont: EntId, s: &ast::Sequence, elem: Ty) -> Option<EntId> {
         let span = s.name.span;
-        self.create_simple(cont, &s.name, "sequence", "sequence", span, s.local)?;
+        self.create_simple(cont, &s.name, "sequence", "sequence", span)?;
         if !s.local && self.ty_is_local(elem) {
             self.error(
                 "local-in-nonlocal",
@@ -853,7 +855,7 @@ impl Checker<'_> {
     ) -> Option<EntId> {
         let span = d.name.span;
         let name = d.name.name.as_str();
-        self.create_simple(cont, &d.name, "dictionary", "dictionary", span, d.local)?;
+        self.create_simple(cont, &d.name, "dictionary", "dictionary", span)?;
         let mut contains_sequence = false;
         if !self.legal_key_type(key, &mut contains_sequence, 0) {
             self.error(
@@ -941,9 +943,9 @@ impl Checker<'_> {
 
     fn create_const(&mut self, cont: EntId, c: &ast::Const, ty: Ty, init: &Init) -> Option<EntId> {
         let span = c.value.span;
-        self.create_simple(cont, &c.name, "constant", "constant", span, false)?;
+        self.create_simple(cont, &c.name, "constant", "constant", span)?;
         let value = self.validate_constant(&c.name.name, ty, init, true)?;
-        Some(self.add_ent(
+        let id = self.add_ent(
             cont,
             &c.name.name,
             Kind::Const {
@@ -954,7 +956,9 @@ impl Checker<'_> {
             },
             c.name.span,
             false,
-        ))
+        );
+        self.ents[id].created = span;
+        Some(id)
     }
 
     /// Resolves a type reference (the grammar's `type` rule); `span` is where lookup errors
@@ -968,7 +972,6 @@ impl Checker<'_> {
         match &tr.kind {
             TypeRefKind::Builtin(b) => Some(Ty::Builtin(*b)),
             TypeRefKind::Named(n) => {
-                self.check_scoped(n);
                 let ty = self.lookup_type(cont, &n.text, span)?;
                 self.check_introduced(cont, &n.text, None, span);
                 Some(ty)
@@ -976,7 +979,6 @@ impl Checker<'_> {
             TypeRefKind::Proxy(n) => {
                 // `NAME *` is reduced as soon as the `*` is read.
                 let span = Self::last_byte(tr.span);
-                self.check_scoped(n);
                 let ty = self.lookup_type(cont, &n.text, span)?;
                 let Ty::Decl(d) = ty else {
                     self.error(
@@ -1030,7 +1032,6 @@ impl Checker<'_> {
                 TagOutcome::Tag(t) => tag = t,
             }
         }
-        self.check_ident(&dm.name);
         let Some(ty) = self.resolve_type(cur, &dm.ty, dm.name.span) else {
             return;
         };
@@ -1201,13 +1202,15 @@ impl Checker<'_> {
         }
         self.check_deprecated_type(ty, span);
         let local = self.ents[owner].local;
-        Some(self.add_ent(
+        let id = self.add_ent(
             owner,
             n,
             Kind::DataMember(MemberData { ty, tag, default }),
             name.span,
             local,
-        ))
+        );
+        self.ents[id].created = span;
+        Some(id)
     }
 
     /// Checks a new class member name against every operation and data member of the
@@ -1217,6 +1220,9 @@ impl Checker<'_> {
             let mut inherited = self.all_operations(b);
             inherited.extend(self.all_class_data_members(b));
             for q in inherited {
+                if !self.ents[q].name.eq_ignore_ascii_case(n) {
+                    continue;
+                }
                 let (qk, qname) = (self.ents[q].kind_of(), self.ents[q].name.clone());
                 if qname == n {
                     self.error(
@@ -1229,15 +1235,13 @@ impl Checker<'_> {
                     );
                     return false;
                 }
-                if qname.eq_ignore_ascii_case(n) {
-                    self.error(
-                        "member-in-base",
-                        span,
-                        format!(
-                            "{what} `{n}' differs only in capitalization from {qk} `{qname}', which is defined in a base interface or class"
-                        ),
-                    );
-                }
+                self.error(
+                    "member-in-base",
+                    span,
+                    format!(
+                        "{what} `{n}' differs only in capitalization from {qk} `{qname}', which is defined in a base interface or class"
+                    ),
+                );
             }
         }
         true
@@ -1261,7 +1265,6 @@ impl Checker<'_> {
             };
             ret = Some(t);
         }
-        self.check_ident(&op.name);
         let created = match owner {
             Some(cl) => {
                 let o = self.create_operation(cl, &op.name, ret, ret_tag, op.idempotent, span);
@@ -1289,7 +1292,6 @@ impl Checker<'_> {
                     TagOutcome::Tag(t) => tag = t,
                 }
             }
-            self.check_ident(&p.name);
             let Some(ty) = self.resolve_type(pcur, &p.ty, p.name.span) else {
                 params_ok = false;
                 break;
@@ -1305,7 +1307,6 @@ impl Checker<'_> {
         let mut throws = Vec::new();
         let mut last_span = span;
         for t in &op.throws {
-            self.check_scoped(t);
             last_span = t.span;
             let e = self.lookup_exception(cur, &t.text, t.span);
             match e {
@@ -1407,6 +1408,7 @@ impl Checker<'_> {
             name.span,
             local,
         );
+        self.ents[op].created = span;
         if let Some(t) = ret {
             self.check_deprecated_type(t, span);
         }

@@ -1,17 +1,29 @@
 //! The pest grammar (`slice.pest`) and its lowering to the [`crate::ast`].
 //!
-//! The grammar is parsed phrase by phrase: Rust walks definition lists and bodies (braces,
-//! the `;` after each item) and hands each definition header, member or enum to pest. This
-//! mirrors the reference bison parser where it matters for users:
+//! The grammar is parsed phrase by phrase: Rust walks definition lists, bodies and enum
+//! bodies (braces, the `;` or `,` after each item) and hands each definition header, member
+//! or enumerator to pest. This mirrors the reference bison parser (slice2py 3.7.8) where it
+//! matters for users; every rule below was checked against slice2py's output:
 //!
-//! * messages: the reference's error rules ("`;' missing after const definition", "keyword
-//!   `K' cannot be used as struct name", "missing data member name", ...) are reproduced by
-//!   accepting a superset in the grammar and reporting in the lowering;
-//! * error recovery: after a `syntax error` the tokens up to the next `;` are discarded and
-//!   parsing resumes in the list bison would resume in (an error inside `[...]` metadata of a
+//! * tokens: the reference scanner's, not a textbook's: a name or keyword before `(` is one
+//!   "operation name" token (so never a type), a backslash may continue an identifier, the
+//!   sign belongs to a number, `[[`/`]]` are single tokens (see `slice.pest`);
+//! * messages: bison's error rules ("`;' missing after const definition", "keyword `K'
+//!   cannot be used as struct name", "missing data member name", ...) are reproduced by
+//!   accepting a superset in the grammar and reporting while lowering, exactly where bison
+//!   has them (e.g. not after `optional(...)`); literals are decoded (and their errors
+//!   reported) as the scanner reads them, also in tokens skipped by recovery;
+//! * recovery: after a `syntax error` the tokens up to the next `;` are discarded and
+//!   parsing resumes in the list bison resumes in (an error inside `[...]` metadata of a
 //!   module's definition abandons that module; an error in a parameter list resumes after
-//!   its `)`), so one mistake does not hide the rest and follow-up errors match;
-//! * lines: every error points at the token bison had in hand (13.2).
+//!   its `)` and keeps the operation; a stray `}` at file level ends the parse), and, like
+//!   bison, a syntax error less than three tokens after a recovery inside a body is not
+//!   reported. So one mistake does not hide the rest and follow-up errors match;
+//! * lines: every error points at the token bison had in hand (SLICE-LANGUAGE.md 13.2).
+//!
+//! What only the checker can know stays with it: bison looks types up while parsing and
+//! then reports a failed lookup *instead of* some syntax messages; the grammar drops its
+//! "missing ... name" message only when no definition so far has the type's name at all.
 //!
 //! This module must never panic and never recurse without bound: pest only ever sees one
 //! phrase (whose nesting is fixed by the grammar), and module nesting is capped at
@@ -19,6 +31,7 @@
 
 mod doc;
 mod literal;
+mod lower;
 
 use crate::ast;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -118,8 +131,6 @@ struct Driver<'a, 'd> {
 }
 
 impl<'a> Driver<'a, '_> {
-    // ---- positions and tokens ---------------------------------------------------------
-
     fn span(&self, start: usize, end: usize) -> Span {
         self.sources.pp_span(start as u32, end as u32)
     }
@@ -222,8 +233,6 @@ impl<'a> Driver<'a, '_> {
         let at = self.trivia_end(from);
         (at, self.token_span(at))
     }
-
-    // ---- diagnostics and recovery -----------------------------------------------------
 
     fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) {
         self.diags.push(Diagnostic::error(code, span, message));
@@ -370,8 +379,6 @@ impl<'a> Driver<'a, '_> {
         }
     }
 
-    // ---- definition lists -------------------------------------------------------------
-
     /// A definition list: the whole file (`depth` 0) or a module body.
     fn definitions(&mut self, depth: usize) -> (Vec<ast::Item>, End) {
         let mut items = Vec::new();
@@ -505,10 +512,12 @@ impl<'a> Driver<'a, '_> {
         depth: usize,
     ) -> Option<(ast::DefinitionKind, Option<ast::DocComment>)> {
         let mut name = None;
+        let mut name_at = 0;
         let mut open = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::simple_name => {
+                    name_at = self.pstart(&c);
                     let ident = self.ident(&c);
                     self.define(&ident);
                     name = Some(ident);
@@ -518,7 +527,9 @@ impl<'a> Driver<'a, '_> {
             }
         }
         let (name, open) = (name?, open?);
-        let doc = self.docs.take(self.pstart(&open), self.sources);
+        // bison creates a module right after its name (a mid-rule action that needs no
+        // look-ahead), so that is where it takes the pending doc comment.
+        let doc = self.docs.take(name_at, self.sources);
         let open = self.pspan(&open);
         if depth + 1 > MAX_MODULE_DEPTH {
             self.error(
@@ -548,421 +559,6 @@ impl<'a> Driver<'a, '_> {
             braces: ast::Braces { open, close },
         };
         Some((ast::DefinitionKind::Module(module), doc))
-    }
-
-    // ---- names, metadata, types, literals ---------------------------------------------
-
-    /// An identifier pair (`simple_name`, `identifier`, `any_word`).
-    fn ident(&self, p: &Pair<'a, Rule>) -> ast::Ident {
-        let text = p.as_str();
-        let escaped = text.starts_with('\\');
-        ast::Ident {
-            name: text.trim_start_matches('\\').to_string(),
-            escaped,
-            span: self.pspan(p),
-        }
-    }
-
-    /// A `def_name`: an identifier, or a keyword reported as "cannot be used as WHAT".
-    fn def_name(&mut self, p: &Pair<'a, Rule>, what: &str) -> ast::Ident {
-        let inner = p.clone().into_inner().next().unwrap_or_else(|| p.clone());
-        if inner.as_rule() == Rule::keyword {
-            self.keyword_as_name(&inner, what);
-        }
-        let ident = self.ident(&inner);
-        self.define(&ident);
-        ident
-    }
-
-    /// Records a defined name for [`Driver::certainly_undefined`].
-    fn define(&mut self, name: &ast::Ident) {
-        self.defined.insert(name.name.to_ascii_lowercase());
-    }
-
-    /// Whether a type named in a member or parameter without a name cannot resolve: no
-    /// definition so far has its name, in any scope or case. bison looks the type up before
-    /// it sees the missing name and, when that fails, reports only "`T' is not defined"
-    /// (which the checker does, on the member kept under a placeholder name) instead of
-    /// "missing data member name". The typical case is a blank lost between type and name
-    /// (`intx;`). When unsure, the grammar's message stays.
-    fn certainly_undefined(&self, ty: &ast::TypeRef) -> bool {
-        let (ast::TypeRefKind::Named(n) | ast::TypeRefKind::Proxy(n)) = &ty.kind else {
-            return false;
-        };
-        let last = n.last().trim_start_matches('\\').to_ascii_lowercase();
-        const BUILTIN: [&str; 11] = [
-            "bool",
-            "byte",
-            "short",
-            "int",
-            "long",
-            "float",
-            "double",
-            "string",
-            "object",
-            "localobject",
-            "value",
-        ];
-        !self.defined.contains(&last) && !BUILTIN.contains(&last.as_str())
-    }
-
-    fn keyword_as_name(&mut self, p: &Pair<'a, Rule>, what: &str) {
-        let span = self.pspan(p);
-        self.error(
-            "keyword-as-name",
-            span,
-            format!("keyword `{}' cannot be used as {what}", p.as_str()),
-        );
-    }
-
-    fn scoped(&self, p: &Pair<'a, Rule>) -> ast::ScopedName {
-        let text = p.as_str();
-        let escaped = text.starts_with('\\');
-        ast::ScopedName {
-            text: text.strip_prefix('\\').unwrap_or(text).to_string(),
-            escaped,
-            span: self.pspan(p),
-        }
-    }
-
-    fn metadata(&mut self, p: Pair<'a, Rule>) -> ast::Metadata {
-        let span = self.pspan(&p);
-        let mut directives = Vec::new();
-        for s in p.into_inner() {
-            if s.as_rule() != Rule::metadata_string {
-                continue;
-            }
-            let dspan = self.pspan(&s);
-            let mut bytes = Vec::new();
-            for lit in s.into_inner() {
-                bytes.extend(self.string_literal(&lit));
-            }
-            directives.push(ast::MetadataDirective {
-                value: String::from_utf8_lossy(&bytes).into_owned(),
-                span: dspan,
-            });
-        }
-        ast::Metadata { directives, span }
-    }
-
-    fn report(&mut self, span: Span, problem: literal::Problem) {
-        match problem {
-            literal::Problem::Error(code, msg) => self.error(code, span, msg),
-            literal::Problem::Warning(code, msg) => {
-                self.diags.push(Diagnostic::warning(code, span, msg))
-            }
-        }
-    }
-
-    fn string_literal(&mut self, p: &Pair<'a, Rule>) -> Vec<u8> {
-        let (bytes, problems) = literal::string(p.as_str());
-        let span = self.pspan(p);
-        for problem in problems {
-            self.report(span, problem);
-        }
-        bytes
-    }
-
-    fn int_literal(&mut self, p: &Pair<'a, Rule>) -> ast::IntLiteral {
-        let (value, problem) = literal::integer(p.as_str());
-        let span = self.pspan(p);
-        if let Some(problem) = problem {
-            self.report(span, problem);
-        }
-        ast::IntLiteral {
-            value,
-            text: p.as_str().to_string(),
-            span,
-        }
-    }
-
-    /// An `int_or_name` pair.
-    fn int_or_name(&mut self, p: Pair<'a, Rule>) -> Option<ast::IntOrName> {
-        let inner = p.into_inner().next()?;
-        Some(match inner.as_rule() {
-            Rule::integer => ast::IntOrName::Int(self.int_literal(&inner)),
-            _ => ast::IntOrName::Name(self.scoped(&inner)),
-        })
-    }
-
-    fn const_value(&mut self, p: Pair<'a, Rule>) -> Option<ast::ConstValue> {
-        let span = self.pspan(&p);
-        let text = p.as_str().to_string();
-        let inner = p.into_inner().next()?;
-        let kind = match inner.as_rule() {
-            Rule::floating => {
-                let (value, problem) = literal::floating(inner.as_str());
-                if let Some(problem) = problem {
-                    self.report(span, problem);
-                }
-                ast::ConstValueKind::Float(value)
-            }
-            Rule::integer => ast::ConstValueKind::Integer(self.int_literal(&inner).value),
-            Rule::string_lit => ast::ConstValueKind::String(self.string_literal(&inner)),
-            Rule::kw_true => ast::ConstValueKind::Bool(true),
-            Rule::kw_false => ast::ConstValueKind::Bool(false),
-            _ => ast::ConstValueKind::Name(self.scoped(&inner)),
-        };
-        Some(ast::ConstValue { kind, text, span })
-    }
-
-    /// A `ty` pair.
-    fn ty(&self, p: Pair<'a, Rule>) -> Option<ast::TypeRef> {
-        let span = self.pspan(&p);
-        let inner = p.into_inner().next()?;
-        let kind = match inner.as_rule() {
-            Rule::object_proxy => ast::TypeRefKind::Builtin(ast::Builtin::ObjectProxy),
-            Rule::builtin => ast::TypeRefKind::Builtin(match inner.as_str() {
-                "bool" => ast::Builtin::Bool,
-                "byte" => ast::Builtin::Byte,
-                "short" => ast::Builtin::Short,
-                "int" => ast::Builtin::Int,
-                "long" => ast::Builtin::Long,
-                "float" => ast::Builtin::Float,
-                "double" => ast::Builtin::Double,
-                "string" => ast::Builtin::String,
-                "Object" => ast::Builtin::Object,
-                "LocalObject" => ast::Builtin::LocalObject,
-                _ => ast::Builtin::Value,
-            }),
-            Rule::proxy => ast::TypeRefKind::Proxy(self.scoped(&inner.into_inner().next()?)),
-            _ => ast::TypeRefKind::Named(self.scoped(&inner.into_inner().next()?)),
-        };
-        Some(ast::TypeRef {
-            metadata: None,
-            kind,
-            span,
-        })
-    }
-
-    /// A `meta_ty` pair: a type with its optional metadata.
-    fn meta_ty(&mut self, p: Pair<'a, Rule>) -> Option<ast::TypeRef> {
-        let mut metadata = None;
-        let mut ty = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::local_metadata => metadata = Some(self.metadata(c)),
-                Rule::ty => ty = self.ty(c),
-                _ => {}
-            }
-        }
-        let mut ty = ty?;
-        ty.metadata = metadata;
-        Some(ty)
-    }
-
-    /// An `optional_tag` pair; `None` (after an error) when the tag is missing.
-    fn optional_tag(&mut self, p: Pair<'a, Rule>) -> Option<ast::OptionalTag> {
-        let span = self.pspan(&p);
-        let end = self.pend(&p);
-        let mut tag = None;
-        let mut rparen = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::int_or_name => tag = self.int_or_name(c),
-                Rule::rparen => rparen = Some(self.pspan(&c)),
-                _ => {}
-            }
-        }
-        match tag {
-            Some(tag) => Some(ast::OptionalTag { tag, span }),
-            None => {
-                let at = rparen.unwrap_or_else(|| self.next_token(end).1);
-                self.error("optional-missing-tag", at, "missing tag for optional");
-                None
-            }
-        }
-    }
-
-    // ---- definitions with bodies ------------------------------------------------------
-
-    fn class(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
-        let mut local = false;
-        let mut name = None;
-        let mut compact_id = None;
-        let mut extends = None;
-        let mut implements = Vec::new();
-        let mut open = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_local => local = true,
-                Rule::class_id => {
-                    for part in c.into_inner() {
-                        match part.as_rule() {
-                            Rule::def_name | Rule::compact_name => {
-                                name = Some(self.def_name(&part, "class name"))
-                            }
-                            Rule::int_or_name => compact_id = self.int_or_name(part),
-                            _ => {}
-                        }
-                    }
-                }
-                Rule::class_extends => {
-                    extends = c
-                        .into_inner()
-                        .find(|x| x.as_rule() == Rule::scoped_name)
-                        .map(|x| self.scoped(&x));
-                }
-                Rule::class_implements => implements = self.base_names(c),
-                Rule::lbrace => open = Some(c),
-                _ => {}
-            }
-        }
-        let (doc, open) = self.open_body(open);
-        let (members, close) = self.body(Body::Class);
-        self.optional_semicolon();
-        let members = members
-            .into_iter()
-            .map(|m| match m {
-                Member::Data(d) => ast::ClassMember::Data(d),
-                Member::Operation(o) => ast::ClassMember::Operation(o),
-            })
-            .collect();
-        let class = ast::Class {
-            local,
-            name: name.unwrap_or_else(|| self.missing_ident(open)),
-            compact_id,
-            extends,
-            implements,
-            members,
-            braces: ast::Braces { open, close },
-        };
-        (ast::DefinitionKind::Class(class), doc)
-    }
-
-    fn interface(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
-        let mut local = false;
-        let mut name = None;
-        let mut extends = Vec::new();
-        let mut open = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_local => local = true,
-                Rule::def_name => name = Some(self.def_name(&c, "interface name")),
-                Rule::interface_extends => extends = self.base_names(c),
-                Rule::lbrace => open = Some(c),
-                _ => {}
-            }
-        }
-        let (doc, open) = self.open_body(open);
-        let (members, close) = self.body(Body::Interface);
-        self.optional_semicolon();
-        let operations = members
-            .into_iter()
-            .filter_map(|m| match m {
-                Member::Operation(o) => Some(o),
-                Member::Data(_) => None,
-            })
-            .collect();
-        let interface = ast::Interface {
-            local,
-            name: name.unwrap_or_else(|| self.missing_ident(open)),
-            extends,
-            operations,
-            braces: ast::Braces { open, close },
-        };
-        (ast::DefinitionKind::Interface(interface), doc)
-    }
-
-    fn exception(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
-        let mut local = false;
-        let mut name = None;
-        let mut extends = None;
-        let mut open = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_local => local = true,
-                Rule::def_name => name = Some(self.def_name(&c, "exception name")),
-                Rule::class_extends => {
-                    extends = c
-                        .into_inner()
-                        .find(|x| x.as_rule() == Rule::scoped_name)
-                        .map(|x| self.scoped(&x));
-                }
-                Rule::lbrace => open = Some(c),
-                _ => {}
-            }
-        }
-        let (doc, open) = self.open_body(open);
-        let (members, close) = self.body(Body::Exception);
-        self.optional_semicolon();
-        let exception = ast::Exception {
-            local,
-            name: name.unwrap_or_else(|| self.missing_ident(open)),
-            extends,
-            members: data_members(members),
-            braces: ast::Braces { open, close },
-        };
-        (ast::DefinitionKind::Exception(exception), doc)
-    }
-
-    fn structure(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
-        let mut local = false;
-        let mut name = None;
-        let mut open = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_local => local = true,
-                Rule::def_name => name = Some(self.def_name(&c, "struct name")),
-                Rule::lbrace => open = Some(c),
-                _ => {}
-            }
-        }
-        let (doc, open) = self.open_body(open);
-        let (members, close) = self.body(Body::Struct);
-        self.optional_semicolon();
-        let structure = ast::Struct {
-            local,
-            name: name.unwrap_or_else(|| self.missing_ident(open)),
-            members: data_members(members),
-            braces: ast::Braces { open, close },
-        };
-        (ast::DefinitionKind::Struct(structure), doc)
-    }
-
-    /// The doc comment taken at a body's `{`, and the `{` span.
-    fn open_body(&mut self, open: Option<Pair<'a, Rule>>) -> (Option<ast::DocComment>, Span) {
-        match open {
-            Some(open) => {
-                let doc = self.docs.take(self.pstart(&open), self.sources);
-                (doc, self.pspan(&open))
-            }
-            None => (None, self.span(self.pos, self.pos)),
-        }
-    }
-
-    /// A placeholder name (never produced by the grammar, kept for robustness).
-    fn missing_ident(&self, at: Span) -> ast::Ident {
-        ast::Ident {
-            name: String::new(),
-            escaped: false,
-            span: at,
-        }
-    }
-
-    /// The names after `extends` (interfaces) or `implements` (classes); `Object` or
-    /// `Value` at the end is reported and dropped.
-    fn base_names(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
-        let mut names = Vec::new();
-        for b in p.into_inner() {
-            match b.as_rule() {
-                Rule::base_name => {
-                    if let Some(inner) = b.into_inner().next() {
-                        names.push(self.scoped(&inner));
-                    }
-                }
-                Rule::kw_Object | Rule::kw_Value => {
-                    let span = self.pspan(&b);
-                    self.error(
-                        "illegal-inheritance",
-                        span,
-                        format!("illegal inheritance from type {}", b.as_str()),
-                    );
-                }
-                _ => {}
-            }
-        }
-        names
     }
 
     /// The members of a body, up to and including its `}`; returns them and the `}`.
@@ -1072,243 +668,6 @@ impl<'a> Driver<'a, '_> {
         }
     }
 
-    /// Lowers a member phrase (`class_member`, `interface_member`, `data_member_item`).
-    fn member(&mut self, p: Pair<'a, Rule>, body: Body, start: usize) -> Option<Member> {
-        let end = self.pend(&p);
-        let mut metadata = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::local_metadata => metadata = Some(self.metadata(c)),
-                Rule::operation => {
-                    return self.operation(c, metadata, start).map(Member::Operation)
-                }
-                Rule::data_member => {
-                    return self
-                        .data_member(c, metadata, body, start, end)
-                        .map(Member::Data)
-                }
-                _ => {}
-            }
-        }
-        None
-    }
-
-    fn data_member(
-        &mut self,
-        p: Pair<'a, Rule>,
-        metadata: Option<ast::Metadata>,
-        body: Body,
-        start: usize,
-        end: usize,
-    ) -> Option<ast::DataMember> {
-        let mut optional = None;
-        let mut had_optional = false;
-        let mut ty = None;
-        let mut ty_end = end;
-        let mut name = None;
-        let mut name_end = end;
-        let mut eq = None;
-        let mut default = None;
-        let mut default_start = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::optional_tag => {
-                    had_optional = true;
-                    optional = self.optional_tag(c);
-                }
-                Rule::ty => {
-                    ty_end = self.pend(&c);
-                    ty = self.ty(c);
-                }
-                Rule::member_name => {
-                    let inner = c.into_inner().next()?;
-                    if inner.as_rule() == Rule::keyword {
-                        self.keyword_as_name(&inner, "data member name");
-                    }
-                    name_end = self.pend(&inner);
-                    name = Some(self.ident(&inner));
-                }
-                Rule::eq => eq = Some(self.pspan(&c)),
-                Rule::const_value => {
-                    default_start = Some(self.pstart(&c));
-                    default = self.const_value(c);
-                }
-                _ => {}
-            }
-        }
-        let ty = ty?;
-        let name = match name {
-            Some(name) => name,
-            None => {
-                // Like the reference, keep a member under a unique placeholder name, so the
-                // body is not reported empty and the type is still checked.
-                let (at, span) = self.next_token(ty_end);
-                if self.certainly_undefined(&ty) {
-                    self.silent_error = true;
-                } else {
-                    self.error("missing-name", span, "missing data member name");
-                }
-                name_end = at;
-                placeholder_name(span)
-            }
-        };
-        let (after_at, after) = self.next_token(name_end);
-        let after_name = eq.unwrap_or(after);
-        if had_optional && body == Body::Struct {
-            self.error(
-                "optional-in-struct",
-                after_name,
-                "optional data members not supported in struct",
-            );
-            optional = None;
-        }
-        let trigger = default_start.unwrap_or(after_at);
-        let doc = self.docs.take(trigger, self.sources);
-        Some(ast::DataMember {
-            metadata,
-            doc,
-            optional,
-            ty,
-            name,
-            default,
-            after_name,
-            span: self.span(start, end),
-        })
-    }
-
-    fn operation(
-        &mut self,
-        p: Pair<'a, Rule>,
-        metadata: Option<ast::Metadata>,
-        start: usize,
-    ) -> Option<ast::Operation> {
-        let end = self.pend(&p);
-        let mut op = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::op_preamble => op = self.preamble(c, metadata.clone(), start),
-                Rule::params => {
-                    let params = self.params(c);
-                    if let Some(op) = op.as_mut() {
-                        op.params = params;
-                    }
-                }
-                Rule::throws_clause => {
-                    let throws = self.throws(c);
-                    if let Some(op) = op.as_mut() {
-                        op.throws = throws;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut op = op?;
-        op.span = self.span(start, end);
-        Some(op)
-    }
-
-    /// An operation from its `op_preamble` (no parameters or exceptions yet).
-    fn preamble(
-        &mut self,
-        p: Pair<'a, Rule>,
-        metadata: Option<ast::Metadata>,
-        start: usize,
-    ) -> Option<ast::Operation> {
-        let end = self.pend(&p);
-        let mut idempotent = false;
-        let mut return_type = None;
-        let mut name = None;
-        let mut name_start = 0;
-        let mut doc = None;
-        let mut name_paren = None;
-        for part in p.into_inner() {
-            match part.as_rule() {
-                Rule::kw_idempotent => idempotent = true,
-                Rule::return_type => return_type = self.return_type(part),
-                Rule::op_name => {
-                    name_start = self.pstart(&part);
-                    name = self.op_name(part);
-                }
-                Rule::lparen => {
-                    let paren_end = self.pend(&part);
-                    doc = self.docs.take(self.pstart(&part), self.sources);
-                    name_paren = Some(self.span(name_start, paren_end));
-                }
-                _ => {}
-            }
-        }
-        Some(ast::Operation {
-            metadata,
-            doc,
-            idempotent,
-            return_type: return_type?,
-            name: name?,
-            name_paren: name_paren?,
-            params: Vec::new(),
-            throws: Vec::new(),
-            span: self.span(start, end),
-        })
-    }
-
-    fn params(&mut self, p: Pair<'a, Rule>) -> Vec<ast::Parameter> {
-        let mut params = Vec::new();
-        for param in p.into_inner().filter(|c| c.as_rule() == Rule::param) {
-            if let Some(param) = self.parameter(param) {
-                params.push(param);
-            }
-        }
-        params
-    }
-
-    /// The operation starting at `start` (`at`: after its metadata) whose parameter list,
-    /// starting at `params_at`, has a syntax error: its preamble and the parameters before
-    /// the error.
-    fn broken_operation(
-        &mut self,
-        start: usize,
-        at: usize,
-        params_at: usize,
-        error_at: usize,
-    ) -> Option<ast::Operation> {
-        let metadata = match self.byte(start) {
-            Some(b'[') => {
-                let (p, _) = self.phrase_at(Rule::local_metadata, start).ok()?;
-                Some(self.metadata(p))
-            }
-            _ => None,
-        };
-        let (p, _) = self.phrase_at(Rule::op_preamble, at).ok()?;
-        let mut op = self.preamble(p, metadata, start)?;
-        let mut read = params_at;
-        if let Ok((p, end)) = self.phrase_at(Rule::params, params_at) {
-            op.params = self.params(p);
-            read = end;
-        }
-        self.prefix_literals(read, error_at);
-        Some(op)
-    }
-
-    /// After a syntax error at `error_at` in the parameters of `op`: skips to the `)` and
-    /// reads the throws clause.
-    fn operation_tail(
-        &mut self,
-        mut op: ast::Operation,
-        start: usize,
-        error_at: usize,
-    ) -> ast::Operation {
-        if self.recover(error_at, b')') {
-            let tail_at = self.trivia_end(self.pos);
-            if let Ok((p, end)) = self.phrase_at(Rule::op_tail, tail_at) {
-                self.pos = end;
-                if let Some(t) = p.into_inner().next() {
-                    op.throws = self.throws(t);
-                }
-            }
-        }
-        op.span = self.span(start, self.pos);
-        op
-    }
-
     /// The reference scanner checks literals as it reads them: those before the point where
     /// a phrase failed were reported before its syntax error.
     /// Also reports an `optional` without its tag there (bison reduced it before failing).
@@ -1325,13 +684,13 @@ impl<'a> Driver<'a, '_> {
             }
             let end = self.token_end(i).max(i + 1);
             if self.text.get(i..end) == Some("optional") {
-                let (next, span) = self.next_token(end);
+                let next = self.trivia_end(end);
                 let tagless = match self.byte(next) {
                     Some(b'(') => {
                         let (close, span) = self.next_token(next + 1);
                         (self.byte(close) == Some(b')') && close < at).then_some(span)
                     }
-                    _ => (next <= at).then_some(span),
+                    _ => (next <= at).then(|| self.span(i, end)),
                 };
                 if let Some(span) = tagless {
                     self.error("optional-missing-tag", span, "missing tag for optional");
@@ -1344,6 +703,13 @@ impl<'a> Driver<'a, '_> {
     /// A definition that failed after `class`/`interface`/`exception`/`struct`/`enum` and a
     /// keyword: bison had already reported the keyword as a name.
     fn head_keyword(&mut self, start: usize, at: usize) {
+        if let Ok((_, end)) = self.phrase_at(Rule::enum_nameless, start) {
+            let (next, span) = self.next_token(end);
+            if next <= at {
+                self.error("missing-name", span, "missing enumeration name");
+            }
+            return;
+        }
         let Ok((p, end)) = self.phrase_at(Rule::head_prefix, start) else {
             return;
         };
@@ -1395,196 +761,9 @@ impl<'a> Driver<'a, '_> {
         Some(end)
     }
 
-    fn return_type(&mut self, p: Pair<'a, Rule>) -> Option<ast::ReturnType> {
-        let mut optional = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_void => return Some(ast::ReturnType::Void(self.pspan(&c))),
-                Rule::optional_tag => optional = self.optional_tag(c),
-                Rule::ty => {
-                    return Some(ast::ReturnType::Type {
-                        optional,
-                        ty: self.ty(c)?,
-                    })
-                }
-                _ => {}
-            }
-        }
-        None
-    }
-
-    fn op_name(&mut self, p: Pair<'a, Rule>) -> Option<ast::Ident> {
-        let inner = p.into_inner().next()?;
-        if inner.as_rule() == Rule::keyword {
-            self.keyword_as_name(&inner, "operation name");
-            return Some(self.ident(&inner));
-        }
-        let scoped = self.scoped(&inner);
-        if scoped.text.contains("::") {
-            self.error(
-                "scoped-operation-name",
-                scoped.span,
-                format!("Operation identifiers cannot be scoped: `{}'", scoped.text),
-            );
-            let last = scoped.last().to_string();
-            return Some(ast::Ident {
-                name: last,
-                escaped: false,
-                span: scoped.span,
-            });
-        }
-        Some(ast::Ident {
-            name: scoped.text,
-            escaped: scoped.escaped,
-            span: scoped.span,
-        })
-    }
-
-    fn parameter(&mut self, p: Pair<'a, Rule>) -> Option<ast::Parameter> {
-        let span = self.pspan(&p);
-        let end = self.pend(&p);
-        let mut out = false;
-        let mut metadata = None;
-        let mut optional = None;
-        let mut ty = None;
-        let mut name = None;
-        let mut name_start = 0;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_out => out = true,
-                Rule::local_metadata => metadata = Some(self.metadata(c)),
-                Rule::optional_tag => optional = self.optional_tag(c),
-                Rule::ty => ty = self.ty(c),
-                Rule::simple_name => {
-                    name_start = self.pstart(&c);
-                    name = Some(self.ident(&c));
-                }
-                Rule::keyword => {
-                    name_start = self.pstart(&c);
-                    self.keyword_as_name(&c, "parameter name");
-                    name = Some(self.ident(&c));
-                }
-                _ => {}
-            }
-        }
-        let ty = ty?;
-        let name = match name {
-            Some(name) => name,
-            None => {
-                let (at, span) = self.next_token(end);
-                if !self.certainly_undefined(&ty) {
-                    self.error("missing-name", span, "missing parameter name");
-                }
-                name_start = at;
-                placeholder_name(span)
-            }
-        };
-        let doc = self.docs.take(name_start, self.sources);
-        Some(ast::Parameter {
-            metadata,
-            doc,
-            out,
-            optional,
-            ty,
-            name,
-            span,
-        })
-    }
-
-    fn throws(&mut self, p: Pair<'a, Rule>) -> Vec<ast::ScopedName> {
-        let mut names = Vec::new();
-        for t in p.into_inner() {
-            if t.as_rule() != Rule::throws_name {
-                continue;
-            }
-            let Some(inner) = t.into_inner().next() else {
-                continue;
-            };
-            if inner.as_rule() == Rule::keyword {
-                self.keyword_as_name(&inner, "exception name");
-            } else {
-                names.push(self.scoped(&inner));
-            }
-        }
-        names
-    }
-
-    // ---- definitions without bodies --------------------------------------------------
-
-    fn forward_decl(
-        &mut self,
-        p: Pair<'a, Rule>,
-    ) -> (ast::DefinitionKind, Option<ast::DocComment>) {
-        let is_class = p.as_rule() == Rule::class_decl;
-        let mut local = false;
-        let mut name = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_local => local = true,
-                Rule::def_name => {
-                    let what = if is_class {
-                        "class name"
-                    } else {
-                        "interface name"
-                    };
-                    name = Some(self.def_name(&c, what));
-                }
-                _ => {}
-            }
-        }
-        let trigger = self.trivia_end(self.pos);
-        let what = if is_class {
-            "class forward declaration"
-        } else {
-            "interface forward declaration"
-        };
-        let semicolon = self.expect_semicolon(what);
-        let doc = self.docs.take(trigger, self.sources);
-        let decl = ast::ForwardDecl {
-            kind: if is_class {
-                ast::DeclKind::Class
-            } else {
-                ast::DeclKind::Interface
-            },
-            local,
-            name: name.unwrap_or_else(|| self.missing_ident(semicolon)),
-            semicolon,
-        };
-        (ast::DefinitionKind::ForwardDecl(decl), doc)
-    }
-
-    /// `exception E;` and `struct S;`: errors in 3.7.
-    fn bad_forward_decl(&mut self, p: Pair<'a, Rule>) {
-        let is_exception = p.as_rule() == Rule::exception_decl;
-        for c in p.into_inner() {
-            if c.as_rule() == Rule::def_name {
-                let what = if is_exception {
-                    "exception name"
-                } else {
-                    "struct name"
-                };
-                self.def_name(&c, what);
-            }
-        }
-        let at = self.next_token(self.pos).1;
-        let (msg, what) = if is_exception {
-            (
-                "exceptions cannot be forward declared",
-                "exception forward declaration",
-            )
-        } else {
-            (
-                "structs cannot be forward declared",
-                "struct forward declaration",
-            )
-        };
-        self.error("forward-declared", at, msg);
-        self.expect_semicolon(what);
-    }
-
     /// An enum: its head (up to `{`) was parsed; reads the enumerators one by one up to
-    /// the `}`. After a syntax error the enum is dropped and bison's recovery (to the next
-    /// `;`) happens in the enclosing definition list.
+    /// the `}`. After a syntax error bison's recovery (to the next `;`) happens in the
+    /// enclosing definition list (see [`Driver::enum_error`]).
     fn enumeration(
         &mut self,
         p: Pair<'a, Rule>,
@@ -1596,15 +775,25 @@ impl<'a> Driver<'a, '_> {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::kw_local => local = true,
-                Rule::def_name => name = Some(self.def_name(&c, "enumeration name")),
-                Rule::lbrace => {
+                Rule::def_name => {
+                    // Like a module, an enum is created right after its name.
                     doc = self.docs.take(self.pstart(&c), self.sources);
+                    name = Some(self.def_name(&c, "enumeration name"));
+                }
+                Rule::lbrace => {
+                    if name.is_none() {
+                        doc = self.docs.take(self.pstart(&c), self.sources);
+                    }
                     open = Some(self.pspan(&c));
                 }
                 _ => {}
             }
         }
         let open = open?;
+        if name.is_none() {
+            // bison's mid-rule action runs as soon as `enum` is not followed by a name.
+            self.error("missing-name", open, "missing enumeration name");
+        }
         let mut enumerators = Vec::new();
         let close = loop {
             self.skip();
@@ -1618,8 +807,7 @@ impl<'a> Driver<'a, '_> {
                     }
                     Err(at) => {
                         self.prefix_literals(start, at);
-                        self.enum_error(at);
-                        return None;
+                        break self.enum_error(at, enumerators.is_empty())?;
                     }
                 }
             }
@@ -1635,16 +823,10 @@ impl<'a> Driver<'a, '_> {
                     self.pos = at + 1;
                     break after;
                 }
-                _ => {
-                    self.enum_error(at);
-                    return None;
-                }
+                _ => break self.enum_error(at, enumerators.is_empty())?,
             }
         };
-        let Some(name) = name else {
-            self.error("missing-name", close, "missing enumeration name");
-            return None;
-        };
+        let name = name?;
         let e = ast::Enum {
             local,
             name,
@@ -1655,175 +837,16 @@ impl<'a> Driver<'a, '_> {
     }
 
     /// A syntax error in an enum body: bison recovers in the enclosing definition list.
-    fn enum_error(&mut self, at: usize) {
+    /// The enumerators read so far exist (and were checked) in the reference, so the enum
+    /// is kept when there are some; returns where it "closes".
+    fn enum_error(&mut self, at: usize, empty: bool) -> Option<Span> {
         self.syntax_error(at);
+        let span = self.token_span(at);
         if self.byte(at).is_none() {
             self.aborted = true;
         } else {
             self.recover(at, b';');
         }
-    }
-
-    /// One enumerator; `after_at`/`after` is the token after it (`,` or `}`, or whatever
-    /// stands there).
-    fn enumerator(
-        &mut self,
-        p: Pair<'a, Rule>,
-        after_at: usize,
-        after: Span,
-    ) -> Option<ast::Enumerator> {
-        let mut name = None;
-        let mut value = None;
-        let mut value_at = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::def_name => name = Some(self.def_name(&c, "enumerator")),
-                Rule::int_or_name => {
-                    value_at = Some(self.pstart(&c));
-                    value = self.int_or_name(c);
-                }
-                _ => {}
-            }
-        }
-        let name = name?;
-        // Value checks are reported at the value, or else at the `,` or `}` after it.
-        let (trigger, after) = match &value {
-            Some(v) => (value_at.unwrap_or(after_at), v.span()),
-            None => (after_at, after),
-        };
-        let doc = self.docs.take(trigger, self.sources);
-        Some(ast::Enumerator {
-            doc,
-            name,
-            value,
-            after,
-        })
-    }
-
-    fn sequence(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
-        let mut local = false;
-        let mut element = None;
-        let mut name = None;
-        let mut doc = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_local => local = true,
-                Rule::meta_ty => element = self.meta_ty(c),
-                Rule::def_name => {
-                    doc = self.docs.take(self.pstart(&c), self.sources);
-                    name = Some(self.def_name(&c, "sequence name"));
-                }
-                _ => {}
-            }
-        }
-        let semicolon = self.expect_semicolon("sequence definition");
-        let name = name.unwrap_or_else(|| self.missing_ident(semicolon));
-        let element = element.unwrap_or_else(|| placeholder_type(semicolon));
-        let s = ast::Sequence {
-            local,
-            element,
-            name,
-        };
-        (ast::DefinitionKind::Sequence(s), doc)
-    }
-
-    fn dictionary(&mut self, p: Pair<'a, Rule>) -> (ast::DefinitionKind, Option<ast::DocComment>) {
-        let mut local = false;
-        let mut types = Vec::new();
-        let mut name = None;
-        let mut doc = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_local => local = true,
-                Rule::meta_ty => types.extend(self.meta_ty(c)),
-                Rule::def_name => {
-                    doc = self.docs.take(self.pstart(&c), self.sources);
-                    name = Some(self.def_name(&c, "dictionary name"));
-                }
-                _ => {}
-            }
-        }
-        let semicolon = self.expect_semicolon("dictionary definition");
-        let mut types = types.into_iter();
-        let key = types.next().unwrap_or_else(|| placeholder_type(semicolon));
-        let value = types.next().unwrap_or_else(|| placeholder_type(semicolon));
-        let d = ast::Dictionary {
-            local,
-            key,
-            value,
-            name: name.unwrap_or_else(|| self.missing_ident(semicolon)),
-        };
-        (ast::DefinitionKind::Dictionary(d), doc)
-    }
-
-    fn constant(
-        &mut self,
-        p: Pair<'a, Rule>,
-    ) -> Option<(ast::DefinitionKind, Option<ast::DocComment>)> {
-        let mut ty = None;
-        let mut name = None;
-        let mut value = None;
-        let mut value_start = 0;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::meta_ty => ty = self.meta_ty(c),
-                Rule::simple_name => {
-                    let ident = self.ident(&c);
-                    self.define(&ident);
-                    name = Some(ident);
-                }
-                Rule::const_value => {
-                    value_start = self.pstart(&c);
-                    value = self.const_value(c);
-                }
-                _ => {}
-            }
-        }
-        let (ty, value) = (ty?, value?);
-        let name = match name {
-            Some(name) => name,
-            // bison looks the type up first; an unknown type is all it reports (the checker
-            // does, on the constant kept under a placeholder name).
-            None if self.certainly_undefined(&ty) => placeholder_name(ty.span),
-            None => {
-                self.error("missing-name", value.span, "missing constant name");
-                self.expect_semicolon("const definition");
-                return None;
-            }
-        };
-        let doc = self.docs.take(value_start, self.sources);
-        self.expect_semicolon("const definition");
-        let c = ast::Const { ty, name, value };
-        Some((ast::DefinitionKind::Const(c), doc))
-    }
-}
-
-/// Only data members (exception and struct bodies).
-fn data_members(members: Vec<Member>) -> Vec<ast::DataMember> {
-    members
-        .into_iter()
-        .filter_map(|m| match m {
-            Member::Data(d) => Some(d),
-            Member::Operation(_) => None,
-        })
-        .collect()
-}
-
-/// The name given to a member or parameter written without one (the reference uses a
-/// UUID): unique, and not a valid Slice identifier, so it can never clash with a real name.
-fn placeholder_name(at: Span) -> ast::Ident {
-    ast::Ident {
-        name: format!("<unnamed@{}:{}>", at.file.0, at.start),
-        escaped: false,
-        span: at,
-    }
-}
-
-/// A stand-in type (never produced by the grammar, kept for robustness).
-fn placeholder_type(span: Span) -> ast::TypeRef {
-    ast::TypeRef {
-        metadata: None,
-        kind: ast::TypeRefKind::Builtin(ast::Builtin::Int),
-        span,
+        (!empty).then_some(span)
     }
 }
