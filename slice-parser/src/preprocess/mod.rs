@@ -7,8 +7,12 @@
 //! the buffer maps one for one; only included files and macro expansions start new segments.
 //! Comments are copied verbatim (the grammar skips them) and doc comments are listed.
 //!
-//! Errors use mcpp's messages (the corpus compares them) and are fatal: after any error the
-//! result is `None`. This module must never panic, recurse without bound or allocate without
+//! Errors use mcpp's messages (the corpus and `tests/preprocess_vs_mcpp.rs` compare them
+//! with the real thing) and are fatal: after any error the result is `None`.
+//!
+//! This module reads files and text lines; `directive` handles directive lines, `macros`
+//! defines and expands macros, `expr` evaluates `#if`, `lex` has the token scanner they
+//! share, and [`output`] turns a result into `-E` text or `--depend` rules. This module must never panic, recurse without bound or allocate without
 //! bound, whatever the input: include depth, macro expansion and output size are capped.
 
 mod directive;
