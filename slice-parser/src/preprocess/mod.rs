@@ -12,8 +12,11 @@
 //!
 //! This module reads files and text lines; `directive` handles directive lines, `macros`
 //! defines and expands macros, `expr` evaluates `#if`, `lex` has the token scanner they
-//! share, and [`output`] turns a result into `-E` text or `--depend` rules. This module must never panic, recurse without bound or allocate without
-//! bound, whatever the input: include depth, macro expansion and output size are capped.
+//! share, and [`output`] turns a result into `-E` text or `--depend` rules.
+//!
+//! None of it may panic, recurse without bound or allocate without bound, whatever the
+//! input: include depth, inclusions, macro expansion, `#if` nesting and output size are
+//! capped.
 
 mod directive;
 mod expr;
