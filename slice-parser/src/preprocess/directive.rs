@@ -381,11 +381,10 @@ impl Pp<'_> {
         let path = canonical(&open);
         let file = match self.sources.find_path(&path) {
             Some(id) => id,
-            None => match std::fs::read(&open) {
-                Ok(bytes) => {
-                    self.sources
-                        .add_file(SourceFile::new(display.clone(), path, decode(bytes)))
-                }
+            None => match read_source(&open) {
+                Ok(text) => self
+                    .sources
+                    .add_file(SourceFile::new(display.clone(), path, text)),
                 Err(_) => {
                     self.error(
                         "pp-include-not-found",

@@ -39,6 +39,8 @@ pub const ICE_VERSION: u32 = 30708;
 const MAX_INCLUDE_DEPTH: usize = 256;
 /// Largest preprocessed buffer we build (guards against exponential inclusion).
 const MAX_OUTPUT: usize = 64 << 20;
+/// Largest source file read (`#include` of anything bigger fails like a missing file).
+const MAX_FILE: usize = 64 << 20;
 /// Most files one compilation may open through `#include` (a file included twice counts
 /// twice); Ice's own largest file needs a few dozen.
 const MAX_INCLUSIONS: usize = 1 << 16;
@@ -65,8 +67,8 @@ pub fn preprocess(
     diags: &mut Diagnostics,
 ) -> Option<Preprocessed> {
     let name = path.to_string_lossy().into_owned();
-    match std::fs::read(path) {
-        Ok(bytes) => preprocess_source(&name, decode(bytes), options, sources, diags),
+    match read_source(path) {
+        Ok(text) => preprocess_source(&name, text, options, sources, diags),
         Err(_) => {
             diags.push(Diagnostic::global(
                 crate::Severity::Error,
@@ -87,6 +89,15 @@ pub fn preprocess_source(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Option<Preprocessed> {
+    if text.len() > MAX_FILE {
+        // Offsets are u32: refuse rather than wrap (no real Slice file comes close).
+        diags.push(Diagnostic::global(
+            crate::Severity::Error,
+            "io",
+            format!("`{name}' is too large (more than {MAX_FILE} bytes)"),
+        ));
+        return None;
+    }
     let path = canonical(Path::new(name));
     let main = sources.add_file(SourceFile::new(name.to_string(), path, text));
     let mut pp = Pp {
@@ -119,6 +130,20 @@ pub fn preprocess_source(
         doc_comments: pp.doc_comments,
         includes: pp.includes,
     })
+}
+
+/// Reads a source file: at most [`MAX_FILE`] bytes (offsets are `u32`, and no Slice file is
+/// anywhere near that size), decoded lossily when it is not UTF-8.
+fn read_source(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_FILE {
+        return Err(std::io::Error::other("file too large"));
+    }
+    Ok(decode(bytes))
 }
 
 /// Decodes a file's bytes (lossily when it is not UTF-8).
