@@ -22,14 +22,27 @@
 //! * A class or interface has exactly one entry, created at its first declaration or
 //!   definition; [`Class::defined`] / [`Interface::defined`] say whether a body was seen. A
 //!   forward-declared type that is never defined appears in no module's contents.
-//! * Types are fully resolved ([`Type`]): a proxy is [`Type::Proxy`] of an interface or a
-//!   class, never a name. Exceptions are never types.
+//! * Types are fully resolved ([`Type`]): a proxy is [`Type::Proxy`] (an interface) or
+//!   [`Type::ClassProxy`] (a class), never a name. Exceptions are never types.
+//! * A module's [`Info::from_main`] is that of its first opening; [`Module::any_from_main`]
+//!   says whether any opening is in the top-level file (a generator emits the module then).
 //! * Enumerator values, optional tags and compact ids are plain integers (already range
 //!   checked: values and tags in `0..=i32::MAX`). Constant and default values are typed
 //!   ([`ConstValue`]) and normalised (a constant initialised from another constant holds the
 //!   final value).
 //! * Bases are resolved: a class has at most one base class and any number of implemented
 //!   interfaces; an interface any number of base interfaces; an exception at most one base.
+//!   Inheritance is acyclic (a base must be defined before it is used).
+//!
+//! # Queries for generators
+//!
+//! [`Model::find`] (by scoped name), [`Model::type_id`], [`Model::all_interface_bases`] and
+//! [`Model::interface_type_ids`] (Ice's `ice_ids` order), [`Model::all_interface_operations`],
+//! [`Model::all_class_members`] / [`Model::all_exception_members`] (base first),
+//! [`Model::is_fixed_size`], [`Model::min_wire_size`], [`Model::optional_format`],
+//! [`Model::uses_classes`], [`Model::has_marshaled_result`], [`Operation::send_mode`],
+//! [`sorted_by_tag`], [`Info::deprecated`], and [`Model::metadata_warnings`] for a
+//! generator's own metadata prefix.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -79,7 +79,14 @@ const CASES: &[&str] = &[
     "  #  define  SPACED  1\n#if SPACED\n#else\n#error spaced\n#endif\n",
     "#if 1 \\\n + 1 == 2\n#else\n#error splice\n#endif\n",
     "#if ~0 == -1 && (1 << 62) > 0 && -9223372036854775807 - 1 < 0\n#else\n#error wide\n#endif\n",
+    "#if __LINE__ == 1 && __STDC__ && defined __FILE__\nx\n#endif\n__LINE__ __FILE__ __STDC_VERSION__\n",
+    "#define L __LINE__\n\nL\n#if L != 4\n#error line\n#endif\n",
+    "#if 18446744073709551615\n#endif\n#undef __STDC_HOSTED__\n",
     // Rejected.
+    "#if 18446744073709551616\n#endif\n",
+    "#if 0x1ffffffffffffffff\n#endif\n",
+    "#undef __FILE__\n#undef __STDC__\n#undef __DATE__\n#undef __TIME__\n",
+    "#define __LINE__ 3\n#define __STDC_VERSION__ 1\n#define __TIME__\n",
     "#include_next <once.ice>\n",
     "#define HDR nothing\n#include HDR\n",
     "#assert x\n",
@@ -246,6 +253,11 @@ const LINES: &[&str] = &[
     "#define A(x) x",
     "G(A,",
     "G(",
+    "__LINE__ L __FILE__",
+    "#define L __LINE__",
+    "#if __LINE__ > 5",
+    "#if 99999999999999999999",
+    "#undef __STDC__",
     "",
 ];
 

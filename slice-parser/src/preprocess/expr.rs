@@ -181,7 +181,9 @@ fn number(s: &str) -> Result<i64, String> {
     }
     match u64::from_str_radix(body, radix) {
         Ok(v) => Ok(v as i64),
-        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(u64::MAX as i64),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            Err(format!("Constant \"{s}\" is out of range"))
+        }
         Err(_) => Err(format!("Not an integer \"{s}\"")),
     }
 }

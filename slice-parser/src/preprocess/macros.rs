@@ -163,6 +163,8 @@ pub(crate) enum ExpandError {
     ArgCount(String, String, usize, usize),
     /// Nesting or size limit reached.
     TooLarge(String),
+    /// `##` made something that is not one token.
+    InvalidPaste(String),
 }
 
 impl ExpandError {
@@ -177,6 +179,7 @@ impl ExpandError {
                 format!("More than necessary {want} argument(s) in macro call \"{call}\"")
             }
             ExpandError::TooLarge(n) => format!("Macro \"{n}\" expands too deeply or too much"),
+            ExpandError::InvalidPaste(t) => format!("Not a valid preprocessing token \"{t}\""),
         }
     }
 }
@@ -316,7 +319,7 @@ impl<'m> Expander<'m> {
                             ..s
                         },
                         &mut paste_next,
-                    );
+                    )?;
                     j += 2;
                     continue;
                 }
@@ -340,7 +343,7 @@ impl<'m> Expander<'m> {
                 first.space = t.space;
             }
             for p in pieces {
-                push_tok(&mut out, p, &mut paste_next);
+                push_tok(&mut out, p, &mut paste_next)?;
             }
             paste_next = false;
             j += 1;
@@ -349,19 +352,24 @@ impl<'m> Expander<'m> {
     }
 }
 
-/// Appends `t`, pasting it onto the previous token when a `##` is pending.
-fn push_tok(out: &mut Vec<Tok>, t: Tok, paste_next: &mut bool) {
+/// Appends `t`, pasting it onto the previous token when a `##` is pending; the pasted
+/// text must be one valid token.
+fn push_tok(out: &mut Vec<Tok>, t: Tok, paste_next: &mut bool) -> Result<(), ExpandError> {
     if *paste_next {
         *paste_next = false;
         if let Some(last) = out.last_mut() {
             last.text.push_str(&t.text);
-            if last.kind != t.kind {
-                last.kind = retoken_kind(&last.text);
+            let (toks, _, err) =
+                super::lex::tokenize_line(last.text.as_bytes(), 0, false, |_| false);
+            if err.is_some() || toks.len() != 1 {
+                return Err(ExpandError::InvalidPaste(last.text.clone()));
             }
-            return;
+            last.kind = retoken_kind(&last.text);
+            return Ok(());
         }
     }
     out.push(t);
+    Ok(())
 }
 
 /// The kind of a token produced by `##`.
