@@ -107,6 +107,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if props.get_opt("Ice.MessageSizeMax").is_none() {
         props.set("Ice.MessageSizeMax", "16384");
     }
+    // Ice 3.7 (the ZeroC servers compared) has no per-connection dispatch limit; ours
+    // defaults to 100, which holds the 101st concurrent work(100) until one completes.
+    if props.get_opt("Ice.Connection.MaxDispatches").is_none() {
+        props.set("Ice.Connection.MaxDispatches", "0");
+    }
     if let Some(n) = args.threads {
         props.set("Ice.ThreadPool.Server.Size", &n.to_string());
         props.set("Bench.ThreadPool.Size", &n.to_string());
