@@ -10,4 +10,6 @@ pub mod generated {
     ice_runtime::include_slice!("Bench");
 }
 
+pub mod stats;
+
 pub use generated::bench;

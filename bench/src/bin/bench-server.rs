@@ -44,6 +44,9 @@ struct Args {
     /// Dispatch threads (else `Ice.ThreadPool.Server.Size`, default 1).
     #[arg(long)]
     threads: Option<usize>,
+    /// Worker threads of the tokio I/O runtime (default: tokio's, one per CPU).
+    #[arg(long)]
+    io_threads: Option<usize>,
 }
 
 /// The longest `work` accepted, as the ZeroC anchor servers.
@@ -89,9 +92,27 @@ impl Service for BenchService {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match run().await {
+fn main() -> ExitCode {
+    let (props, rest) = match Properties::from_args(std::env::args()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("bench-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let args = Args::parse_from(rest);
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.io_threads {
+        builder.worker_threads(n.max(1));
+    }
+    let rt = match builder.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bench-server: cannot start tokio: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(props, args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench-server: {e}");
@@ -100,12 +121,15 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let (props, rest) = Properties::from_args(std::env::args())?;
-    let args = Args::parse_from(rest);
+async fn run(props: Properties, args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // 1 MiB echo payloads plus headers: raise the 1 MiB default, as the ZeroC servers do.
     if props.get_opt("Ice.MessageSizeMax").is_none() {
         props.set("Ice.MessageSizeMax", "16384");
+    }
+    // Ice 3.7 (the ZeroC servers compared) has no per-connection dispatch limit; ours
+    // defaults to 100, which holds the 101st concurrent work(100) until one completes.
+    if props.get_opt("Ice.Connection.MaxDispatches").is_none() {
+        props.set("Ice.Connection.MaxDispatches", "0");
     }
     if let Some(n) = args.threads {
         props.set("Ice.ThreadPool.Server.Size", &n.to_string());
