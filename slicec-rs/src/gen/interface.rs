@@ -654,6 +654,8 @@ fn proxy(ctx: &Ctx, id: InterfaceId) -> TokenStream {
                 &self.0
             }
 
+            #rt::typed_proxy_factories!();
+
             #(#methods)*
         }
     }

@@ -239,6 +239,7 @@ pub mod demo {
         pub fn as_object_prx(&self) -> &ice_runtime::proxy::ObjectPrx {
             &self.0
         }
+        ice_runtime::typed_proxy_factories!();
         pub fn interpolate(
             &self,
             data: &[Row],

@@ -185,6 +185,7 @@ pub mod api {
         pub fn as_object_prx(&self) -> &ice_runtime::proxy::ObjectPrx {
             &self.0
         }
+        ice_runtime::typed_proxy_factories!();
         pub fn ping(
             &self,
         ) -> impl ::std::future::Future<
@@ -544,6 +545,7 @@ pub mod api {
         pub fn as_object_prx(&self) -> &ice_runtime::proxy::ObjectPrx {
             &self.0
         }
+        ice_runtime::typed_proxy_factories!();
         pub fn ping(
             &self,
         ) -> impl ::std::future::Future<

@@ -450,6 +450,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Find an object by identity and return a proxy that contains
         /// the adapter ID or endpoints which can be used to access the
         /// object.
@@ -1109,6 +1110,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Set the adapter endpoints with the locator registry.
         ///
         /// # Parameters
@@ -1324,6 +1326,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Get the locator proxy implemented by the process hosting this
         /// finder object. The proxy might point to several replicas.
         ///

@@ -136,6 +136,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Initiate a graceful shut-down.
         ///
         /// See also: Communicator#shutdown.

@@ -173,6 +173,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Get a property by key. If the property is not set, an empty
         /// string is returned.
         ///

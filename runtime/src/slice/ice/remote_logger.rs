@@ -221,6 +221,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// init is called by attachRemoteLogger when a RemoteLogger proxy is attached.
         ///
         /// # Parameters
@@ -614,6 +615,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Attaches a RemoteLogger object to the local logger.
         /// attachRemoteLogger calls init on the provided RemoteLogger proxy.
         ///

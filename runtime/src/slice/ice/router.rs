@@ -183,6 +183,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Get the router's client proxy, i.e., the proxy to use for
         /// forwarding requests from the client to the router.
         ///
@@ -412,6 +413,7 @@ pub mod ice {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Get the router proxy implemented by the process hosting this
         /// finder object. The proxy might point to several replicas.
         ///
