@@ -311,6 +311,31 @@ fn op_deprecated(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> bool {
         || op.return_type.is_some_and(|t| types::is_deprecated(ctx, t))
 }
 
+/// `emit` for every operation of the interface and its bases, with `#[allow(deprecated)]`
+/// when one of them uses something deprecated.
+fn each_operation(
+    ctx: &Ctx,
+    id: InterfaceId,
+    emit: impl Fn(&Ctx, InterfaceId, &Operation) -> TokenStream,
+) -> (Vec<TokenStream>, TokenStream) {
+    let mut any_deprecated = false;
+    let items = ctx
+        .model
+        .all_interface_operations(id)
+        .into_iter()
+        .map(|(owner, op)| {
+            any_deprecated |= op_deprecated(ctx, owner, op);
+            emit(ctx, owner, op)
+        })
+        .collect();
+    let allow = if any_deprecated {
+        quote!(#[allow(deprecated)])
+    } else {
+        quote!()
+    };
+    (items, allow)
+}
+
 fn too_many(n: usize) -> TokenStream {
     if n > 7 {
         quote!(#[allow(clippy::too_many_arguments)])
@@ -381,20 +406,7 @@ fn servant_dispatch(ctx: &Ctx, id: InterfaceId) -> TokenStream {
     let type_ids = m.interface_type_ids(id);
     let case = names::allow_case([it.info.name.as_str()]);
     let type_id = &it.info.scoped;
-    let mut any_deprecated = false;
-    let arms: Vec<TokenStream> = m
-        .all_interface_operations(id)
-        .into_iter()
-        .map(|(owner, op)| {
-            any_deprecated |= op_deprecated(ctx, owner, op);
-            dispatch_arm(ctx, owner, op)
-        })
-        .collect();
-    let allow = if any_deprecated {
-        quote!(#[allow(deprecated)])
-    } else {
-        quote!()
-    };
+    let (arms, allow) = each_operation(ctx, id, dispatch_arm);
     let body = if arms.is_empty() {
         quote!(request.dispatch_builtin(self))
     } else {
@@ -567,20 +579,7 @@ fn proxy(ctx: &Ctx, id: InterfaceId) -> TokenStream {
     let prx = format_ident!("{}Prx", it.info.name);
     let type_id = &it.info.scoped;
     let case = names::allow_case([it.info.name.as_str()]);
-    let mut any_deprecated = false;
-    let methods: Vec<TokenStream> = m
-        .all_interface_operations(id)
-        .into_iter()
-        .map(|(owner, op)| {
-            any_deprecated |= op_deprecated(ctx, owner, op);
-            proxy_method(ctx, owner, op)
-        })
-        .collect();
-    let allow = if any_deprecated {
-        quote!(#[allow(deprecated)])
-    } else {
-        quote!()
-    };
+    let (methods, allow) = each_operation(ctx, id, proxy_method);
     let bases: Vec<TokenStream> = m
         .all_interface_bases(id)
         .into_iter()
