@@ -9,6 +9,17 @@
 //! is a type error. Its name is `<Operation>Error`; when that collides with a Slice type
 //! or with another interface's operation of the same name in the module, it is
 //! `<Interface><Operation>Error` (then `_` is appended while it still collides).
+//!
+//! Metadata: `idempotent` (and `["nonmutating"]`) set the mode sent and checked;
+//! `["format:sliced"]` writes classes and exceptions of the results in the sliced format;
+//! `["amd"]` is accepted with no effect (every method may answer now or later);
+//! `["marshaled-result"]` is accepted with no effect: a result is moved into the
+//! `Dispatch`, so nothing can change it before it is marshaled (`Ready` results are marshaled
+//! on the dispatch thread at once, `Pending` ones by whoever completes them).
+//! `["deprecate"]` gives `#[deprecated]` on the servant method and the proxy method.
+//! Proxy methods named like the generated `checked_cast`, `unchecked_cast`,
+//! `as_object_prx` or the `ice_*` factories would clash: Slice reserves `ice`, the others
+//! are the user's to avoid.
 
 use super::{docs, names, types, Ctx};
 use proc_macro2::{Ident, Literal, TokenStream};
