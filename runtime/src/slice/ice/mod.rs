@@ -3,42 +3,42 @@
 //! `Ice::Identity` and `Ice::Context` are the runtime's own [`crate::Identity`] and
 //! [`crate::Context`].
 
-/// Rust for `Ice/builtin_sequences.ice` (file name in snake case).
+/// `Ice/BuiltinSequences.ice`.
 #[rustfmt::skip]
 pub mod builtin_sequences;
-/// Rust for `Ice/connection.ice` (file name in snake case).
+/// `Ice/Connection.ice`.
 #[rustfmt::skip]
 pub mod connection;
-/// Rust for `Ice/current.ice` (file name in snake case).
+/// `Ice/Current.ice`.
 #[rustfmt::skip]
 pub mod current;
-/// Rust for `Ice/endpoint.ice` (file name in snake case).
+/// `Ice/Endpoint.ice`.
 #[rustfmt::skip]
 pub mod endpoint;
-/// Rust for `Ice/identity.ice` (file name in snake case).
+/// `Ice/Identity.ice`.
 #[rustfmt::skip]
 pub mod identity;
-/// Rust for `Ice/locator.ice` (file name in snake case).
+/// `Ice/Locator.ice`.
 #[rustfmt::skip]
 pub mod locator;
-/// Rust for `Ice/metrics.ice` (file name in snake case).
+/// `Ice/Metrics.ice`.
 #[rustfmt::skip]
 pub mod metrics;
-/// Rust for `Ice/process.ice` (file name in snake case).
+/// `Ice/Process.ice`.
 #[rustfmt::skip]
 pub mod process;
-/// Rust for `Ice/properties_admin.ice` (file name in snake case).
+/// `Ice/PropertiesAdmin.ice`.
 #[rustfmt::skip]
 pub mod properties_admin;
-/// Rust for `Ice/remote_logger.ice` (file name in snake case).
+/// `Ice/RemoteLogger.ice`.
 #[rustfmt::skip]
 pub mod remote_logger;
-/// Rust for `Ice/router.ice` (file name in snake case).
+/// `Ice/Router.ice`.
 #[rustfmt::skip]
 pub mod router;
-/// Rust for `Ice/slice_checksum_dict.ice` (file name in snake case).
+/// `Ice/SliceChecksumDict.ice`.
 #[rustfmt::skip]
 pub mod slice_checksum_dict;
-/// Rust for `Ice/version.ice` (file name in snake case).
+/// `Ice/Version.ice`.
 #[rustfmt::skip]
 pub mod version;
