@@ -888,6 +888,7 @@ fn differential_lines() {
         "module M\n{\n    class C\n    {\n        optional(\n        -1\n        )\n        int\n        x;\n    };\n};\n",
         "module M\n{\n    class C;\n    interface C\n    ;\n};\n",
         "module\nM\n{\n};\nmodule\nm\n{\n};\n",
+        "module M\n{\n    struct E { int x; };\n    enum\n    E\n    {\n        a\n    };\n    enum\n    M\n    {\n    };\n};\n",
     ]);
 }
 

@@ -465,3 +465,52 @@ fn errors_in_included_files_note_the_include_chain() {
         ]
     );
 }
+
+/// Warnings mcpp gives (checked against slice2py by hand; the differential test compares
+/// errors only).
+#[test]
+fn mcpp_warnings() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "/* a /* b */\n#define X /* c /* d */ 1\n",
+            &["main.ice:1: warning: \"/*\" within comment", "main.ice:2: warning: \"/*\" within comment"],
+        ),
+        (
+            "#define F(x) x\nF(1\n#if 1\n)\n",
+            &["main.ice:3: warning: Macro started at line 2 swallowed directive-like line"],
+        ),
+        (
+            "#define F(x) (x * 2)\n#define FF F\nFF(2)\n",
+            &["main.ice:3: warning: Replacement text \"F\" of macro \"FF\" involved subsequent text"],
+        ),
+        (
+            "#if 1 /* open\n#endif\n",
+            &[
+                "main.ice:2: warning: End of input with unterminated comment, terminated the comment",
+                "main.ice:2: End of input within #if (#ifdef) section started at line 2",
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (text, want) in cases {
+        let got = run(&[("main.ice", text)], &[]);
+        let got: Vec<&str> = got
+            .lines()
+            .filter_map(|l| l.strip_prefix("$DIR/"))
+            .collect();
+        if got != *want {
+            failures.push(format!("{text:?}\n  got:  {got:?}\n  want: {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn rescanning_takes_arguments_from_the_following_text() {
+    check(
+        &[("main.ice", "#define F(x) [x]\n#define FF F\nFF(2) z\n")],
+        &[],
+        "#line 1 \"$DIR/main.ice\"\n\n\n [2]  z\n\
+         $DIR/main.ice:3: warning: Replacement text \"F\" of macro \"FF\" involved subsequent text\n",
+    );
+}

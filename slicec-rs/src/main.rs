@@ -167,7 +167,11 @@ fn main() -> ExitCode {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stderr().is_terminal(),
+        // `auto`: color for a terminal, unless NO_COLOR is set (no-color.org).
+        Color::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     let request = Request {
         files: cli.files,

@@ -679,7 +679,9 @@ impl Checker<'_> {
     }
 
     fn walk_enum(&mut self, e: &ast::Enum, cont: EntId, def: &ast::Definition) -> Option<EntId> {
-        let span = e.braces.open;
+        // Enums cannot be forward declared, so slice2py creates one as soon as its name is
+        // read (no look-ahead needed).
+        let span = e.name.span;
         let kind = || Kind::Enum {
             last: -1,
             min: i64::from(i32::MAX),

@@ -53,13 +53,16 @@ impl Tok {
     }
 }
 
-/// Why a stretch of text could not be tokenized.
+/// What was left open when a stretch of text could not be tokenized to its end.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum LexError {
+pub(crate) enum Unclosed {
     /// A `"` with no closing `"` on its line (offset of the quote).
-    UnterminatedString(u32),
+    String(u32),
     /// A `'` with no closing `'` on its line (offset of the quote).
-    UnterminatedChar(u32),
+    Char(u32),
+    /// A `/*` with no `*/` before the end of the input (offset of the `/*`); the tokens
+    /// before it are complete.
+    Comment(u32),
 }
 
 /// Whether `b` may start an identifier.
@@ -147,7 +150,7 @@ pub(crate) fn tokenize_line(
     start: usize,
     multiline: bool,
     mut stop: impl FnMut(&[Tok]) -> bool,
-) -> (Vec<Tok>, usize, Option<LexError>) {
+) -> (Vec<Tok>, usize, Option<Unclosed>) {
     let mut toks: Vec<Tok> = Vec::new();
     let mut i = start;
     let mut space = false;
@@ -174,10 +177,10 @@ pub(crate) fn tokenize_line(
             continue;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = match find(b, i + 2, b"*/") {
-                Some(e) => e + 2,
-                None => b.len(),
-            };
+            match find(b, i + 2, b"*/") {
+                Some(e) => i = e + 2,
+                None => return (toks, b.len(), Some(Unclosed::Comment(i as u32))),
+            }
             space = true;
             continue;
         }
@@ -198,9 +201,9 @@ pub(crate) fn tokenize_line(
                 Some(e) => (if c == b'"' { Kind::Str } else { Kind::Char }, e),
                 None => {
                     let err = if c == b'"' {
-                        LexError::UnterminatedString(i as u32)
+                        Unclosed::String(i as u32)
                     } else {
-                        LexError::UnterminatedChar(i as u32)
+                        Unclosed::Char(i as u32)
                     };
                     let end = line_end(b, i);
                     return (toks, end, Some(err));
@@ -315,7 +318,7 @@ mod tests {
     #[test]
     fn unterminated_string() {
         let (_, end, e) = tokenize_line(b"x \"abc\ny", 0, false, |_| false);
-        assert_eq!(e, Some(LexError::UnterminatedString(2)));
+        assert_eq!(e, Some(Unclosed::String(2)));
         assert_eq!(end, 7);
     }
 }

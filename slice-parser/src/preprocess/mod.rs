@@ -7,10 +7,18 @@
 //! the buffer maps one for one; only included files and macro expansions start new segments.
 //! Comments are copied verbatim (the grammar skips them) and doc comments are listed.
 //!
-//! Errors use mcpp's messages (the corpus compares them) and are fatal: after any error the
-//! result is `None`. This module must never panic, recurse without bound or allocate without
-//! bound, whatever the input: include depth, macro expansion and output size are capped.
+//! Errors use mcpp's messages (the corpus and `tests/preprocess_vs_mcpp.rs` compare them
+//! with the real thing) and are fatal: after any error the result is `None`.
+//!
+//! This module reads files and text lines; `directive` handles directive lines, `macros`
+//! defines and expands macros, `expr` evaluates `#if`, `lex` has the token scanner they
+//! share, and [`output`] turns a result into `-E` text or `--depend` rules.
+//!
+//! None of it may panic, recurse without bound or allocate without bound, whatever the
+//! input: include depth, inclusions, macro expansion, `#if` nesting and output size are
+//! capped.
 
+mod directive;
 mod expr;
 mod lex;
 mod macros;
@@ -19,7 +27,7 @@ pub mod output;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Segment, SourceFile, SourceMap, Span};
 use crate::{MacroArg, Options};
-use lex::{Kind, LexError, Tok};
+use lex::{Kind, Tok, Unclosed};
 use macros::{Expander, Macro, MacroTable};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -31,6 +39,8 @@ pub const ICE_VERSION: u32 = 30708;
 const MAX_INCLUDE_DEPTH: usize = 256;
 /// Largest preprocessed buffer we build (guards against exponential inclusion).
 const MAX_OUTPUT: usize = 64 << 20;
+/// Largest source file read (`#include` of anything bigger fails like a missing file).
+const MAX_FILE: usize = 64 << 20;
 /// Most files one compilation may open through `#include` (a file included twice counts
 /// twice); Ice's own largest file needs a few dozen.
 const MAX_INCLUSIONS: usize = 1 << 16;
@@ -57,8 +67,8 @@ pub fn preprocess(
     diags: &mut Diagnostics,
 ) -> Option<Preprocessed> {
     let name = path.to_string_lossy().into_owned();
-    match std::fs::read(path) {
-        Ok(bytes) => preprocess_source(&name, decode(bytes), options, sources, diags),
+    match read_source(path) {
+        Ok(text) => preprocess_source(&name, text, options, sources, diags),
         Err(_) => {
             diags.push(Diagnostic::global(
                 crate::Severity::Error,
@@ -79,6 +89,15 @@ pub fn preprocess_source(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Option<Preprocessed> {
+    if text.len() > MAX_FILE {
+        // Offsets are u32: refuse rather than wrap (no real Slice file comes close).
+        diags.push(Diagnostic::global(
+            crate::Severity::Error,
+            "io",
+            format!("`{name}' is too large (more than {MAX_FILE} bytes)"),
+        ));
+        return None;
+    }
     let path = canonical(Path::new(name));
     let main = sources.add_file(SourceFile::new(name.to_string(), path, text));
     let mut pp = Pp {
@@ -111,6 +130,20 @@ pub fn preprocess_source(
         doc_comments: pp.doc_comments,
         includes: pp.includes,
     })
+}
+
+/// Reads a source file: at most [`MAX_FILE`] bytes (offsets are `u32`, and no Slice file is
+/// anywhere near that size), decoded lossily when it is not UTF-8.
+fn read_source(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_FILE {
+        return Err(std::io::Error::other("file too large"));
+    }
+    Ok(decode(bytes))
 }
 
 /// Decodes a file's bytes (lossily when it is not UTF-8).
@@ -425,6 +458,8 @@ impl Pp<'_> {
                 b'/' if b.get(i + 1) == Some(&b'*') => {
                     let is_doc = b.get(i + 2) == Some(&b'*') && b.get(i + 3) != Some(&b'/');
                     let pp_start = (self.out.len() + (i - copied)) as u32;
+                    let body_end = lex::find(b, i + 2, b"*/").unwrap_or(b.len());
+                    self.nested_comment_warnings(f.file, b, i + 2, body_end);
                     match lex::find(b, i + 2, b"*/") {
                         Some(e) => {
                             i = e + 2;
@@ -434,13 +469,7 @@ impl Pp<'_> {
                             }
                         }
                         None => {
-                            let d = Diagnostic::warning(
-                                "pp-unterminated-comment",
-                                last_line_span(f.file, b),
-                                "End of input with unterminated comment, terminated the comment",
-                            )
-                            .with_label(span_at(f.file, i, 2), "the comment starts here");
-                            self.push(d);
+                            self.unterminated_comment(f.file, b, i);
                             i = b.len();
                             if active {
                                 self.out.extend_from_slice(&b[copied..i]);
@@ -550,8 +579,11 @@ impl Pp<'_> {
             }
             // The arguments may run over several lines; a line with an open quote is
             // reported and skipped, and reading goes on (as mcpp does).
+            // Messages come in source order: lines that look like directives are warned
+            // about up to each error.
             let mut toks: Vec<Tok> = Vec::new();
             let mut end = start;
+            let mut scanned = start;
             loop {
                 let (more, e, err) = lex::tokenize_line(b, end, true, |t| {
                     Expander::call_complete(toks.iter().chain(t))
@@ -559,11 +591,22 @@ impl Pp<'_> {
                 toks.extend(more);
                 end = e;
                 match err {
-                    Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) => {
+                    Some(Unclosed::String(o) | Unclosed::Char(o)) => {
+                        self.warn_swallowed_directives(f.file, b, start, scanned, o as usize);
                         let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
                         self.error(code, span_at(f.file, o as usize, 1), msg);
+                        // Resume at the newline that ends the skipped line.
+                        scanned = e.saturating_sub(1).max(o as usize);
                     }
-                    None => break,
+                    Some(Unclosed::Comment(o)) => {
+                        self.warn_swallowed_directives(f.file, b, start, scanned, o as usize);
+                        self.unterminated_comment(f.file, b, o as usize);
+                        break;
+                    }
+                    None => {
+                        self.warn_swallowed_directives(f.file, b, start, scanned, end);
+                        break;
+                    }
                 }
             }
             if !Expander::call_complete(&toks) {
@@ -587,7 +630,10 @@ impl Pp<'_> {
         } else {
             (vec![Tok::new(Kind::Ident, name, start as u32)], ident_end)
         };
-        let expanded = Expander::new(&self.macros).expand(toks);
+        let mut end = end;
+        let expanded = Expander::new(&self.macros)
+            .expand(toks)
+            .and_then(|r| self.call_with_following_text(f.file, b, name, r, &mut end));
         match expanded {
             Ok(r) => {
                 self.out.extend_from_slice(&b[copied..start]);
@@ -615,6 +661,145 @@ impl Pp<'_> {
         Some(end)
     }
 
+    /// mcpp warns about every `/*` inside a block comment (`b[start..end]` is its body).
+    fn nested_comment_warnings(&mut self, file: FileId, b: &[u8], start: usize, end: usize) {
+        let mut i = start;
+        while let Some(p) = lex::find(&b[..end], i, b"/*") {
+            self.warning(
+                "pp-nested-comment",
+                span_at(file, p, 2),
+                "\"/*\" within comment",
+            );
+            i = p + 2;
+        }
+    }
+
+    /// The same for the block comments of a directive line `b[start..end]`.
+    fn nested_comment_warnings_in_directive(
+        &mut self,
+        file: FileId,
+        b: &[u8],
+        start: usize,
+        end: usize,
+    ) {
+        let mut i = start;
+        while i < end {
+            match b[i] {
+                b'"' | b'\'' => i = lex::quoted_end(b, i).unwrap_or(end),
+                b'/' if b.get(i + 1) == Some(&b'/') => return,
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    let body_end = lex::find(b, i + 2, b"*/").unwrap_or(b.len()).min(end);
+                    self.nested_comment_warnings(file, b, i + 2, body_end);
+                    i = body_end + 2;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// mcpp's warning for a `/*` at `at` that the file does not close.
+    fn unterminated_comment(&mut self, file: FileId, b: &[u8], at: usize) {
+        let d = Diagnostic::warning(
+            "pp-unterminated-comment",
+            last_line_span(file, b),
+            "End of input with unterminated comment, terminated the comment",
+        )
+        .with_label(span_at(file, at, 2), "the comment starts here");
+        self.push(d);
+    }
+
+    /// Warns about lines starting with `#` inside the arguments of a macro call at
+    /// `b[start..end]` (they are read as arguments, not as directives).
+    /// `call` is where the call starts; `b[from..end]` the stretch to look at.
+    fn warn_swallowed_directives(
+        &mut self,
+        file: FileId,
+        b: &[u8],
+        call: usize,
+        from: usize,
+        end: usize,
+    ) {
+        let line = self.line_of(span_at(file, call, 0));
+        let end = end.min(b.len());
+        let mut i = from;
+        while i < end {
+            match b[i] {
+                b'"' | b'\'' => {
+                    i = lex::quoted_end(b, i).unwrap_or_else(|| lex::line_end(b, i) - 1)
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    i = lex::line_end(b, i) - 1;
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i = lex::find(b, i + 2, b"*/").map_or(b.len(), |e| e + 2);
+                }
+                b'\n' => {
+                    let line_start = i + 1;
+                    let mut k = line_start;
+                    while k < end && lex::is_blank(b[k]) {
+                        k += 1;
+                    }
+                    if k < end && b[k] == b'#' {
+                        let to = trim_newline(b, lex::line_end(b, k));
+                        let msg =
+                            format!("Macro started at line {line} swallowed directive-like line");
+                        self.warning(
+                            "pp-macro-call",
+                            Span::new(file, line_start as u32, to as u32),
+                            msg,
+                        );
+                    }
+                    i = line_start;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// When an expansion ends with the name of a function-like macro and the text after the
+    /// call opens a parenthesis, the call takes its arguments from that text (C's rescanning
+    /// rule); mcpp warns about it. `end` moves past the arguments read.
+    fn call_with_following_text(
+        &mut self,
+        file: FileId,
+        b: &[u8],
+        name: &str,
+        mut r: Vec<Tok>,
+        end: &mut usize,
+    ) -> Result<Vec<Tok>, macros::ExpandError> {
+        // Each round consumes source text, so this ends.
+        loop {
+            let Some(last) = r.last() else { return Ok(r) };
+            let function_like = last.kind == Kind::Ident
+                && !last.painted
+                && self
+                    .macros
+                    .get(&last.text)
+                    .is_some_and(|m| m.params.is_some());
+            let mut k = *end;
+            while k < b.len() && lex::is_blank(b[k]) {
+                k += 1;
+            }
+            if !function_like || b.get(k) != Some(&b'(') {
+                return Ok(r);
+            }
+            let head = last.clone();
+            let (more, e, _) = lex::tokenize_line(b, k, true, |t| {
+                Expander::call_complete(std::iter::once(&head).chain(t))
+            });
+            let msg = format!(
+                "Replacement text \"{}\" of macro \"{name}\" involved subsequent text",
+                lex::spell(&r)
+            );
+            self.warning("pp-macro-call", span_at(file, k, 1), msg);
+            let mut call = vec![head];
+            call.extend(more);
+            r.pop();
+            r.extend(Expander::new(&self.macros).expand(call)?);
+            *end = e;
+        }
+    }
+
     /// Sets `__LINE__` and `__FILE__` for an expansion at `offset` of `file`.
     fn refresh_position_macros(&mut self, file: FileId, offset: usize) {
         let f = self.sources.file(file);
@@ -630,417 +815,6 @@ impl Pp<'_> {
     fn macro_note(&self, name: &str) -> String {
         let text = self.macros.get(name).map_or("", |m| m.text.as_str());
         format!("macro \"{name}\" defined as: {text}")
-    }
-
-    /// Handles the directive whose `#` is at `hash`; blanks its line(s).
-    fn directive(
-        &mut self,
-        f: &mut Frame,
-        b: &[u8],
-        hash: usize,
-    ) -> Option<(FileId, Span, PathBuf)> {
-        let line_start = f.pos;
-        let (toks, end, lex_err) = lex::tokenize_line(b, hash + 1, false, |_| false);
-        f.pos = end;
-        // mcpp reports a directive on the line where it ends (splices and comments can
-        // continue it): the span covers that last line.
-        let last = trim_newline(b, end);
-        let from = b[hash..last]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(hash, |p| hash + p + 1);
-        let span = Span::new(f.file, from as u32, last as u32);
-        let name = toks.first().map(|t| (t.kind, t.text.as_str()));
-        let active = f.active();
-        // `#pragma` other than `once` goes through to the parser unchanged (mcpp does so).
-        let passthrough = active
-            && matches!(name, Some((Kind::Ident, "pragma")))
-            && toks.get(1).is_none_or(|t| t.text != "once");
-        if passthrough {
-            self.out.extend_from_slice(&b[line_start..end]);
-        } else {
-            blank_into(&mut self.out, &b[line_start..end]);
-        }
-        let Some((kind, name)) = name else {
-            return None; // the null directive `#`
-        };
-        // An open quote is reported even in excluded text, as mcpp does.
-        if let Some(LexError::UnterminatedString(o) | LexError::UnterminatedChar(o)) = lex_err {
-            let (code, msg) = unterminated(b.get(o as usize).copied().unwrap_or(b'"'));
-            self.error(code, Span::new(f.file, o, span.end.max(o)), msg);
-            return None;
-        }
-        let is_conditional = matches!(name, "if" | "ifdef" | "ifndef" | "elif" | "else" | "endif");
-        if !active && !is_conditional {
-            return None;
-        }
-        if kind != Kind::Ident {
-            self.error(
-                "pp-unknown-directive",
-                span,
-                format!("Illegal #directive \"{name}\""),
-            );
-            return None;
-        }
-        let args = &toks[1..];
-        match name {
-            "if" | "ifdef" | "ifndef" => {
-                let taken = if active {
-                    let r = if name == "if" {
-                        self.condition(args, span)
-                    } else {
-                        self.defined_arg(args, span).map(|d| d == (name == "ifdef"))
-                    };
-                    r.unwrap_or_else(|msg| {
-                        self.error("pp-expression", span, msg);
-                        false
-                    })
-                } else {
-                    false
-                };
-                f.conds.push(Cond {
-                    span,
-                    else_line: None,
-                    taken: taken || !active,
-                    active: taken,
-                    parent_active: active,
-                });
-            }
-            "elif" | "else" | "endif" => self.section(f, name, args, span),
-            "include" => return self.include(f, b, args, span),
-            "define" => match macros::parse_define(args) {
-                Ok((n, _)) if NO_REDEFINE.contains(&n.as_str()) => {
-                    self.error("pp-define", span, format!("\"{n}\" shouldn't be redefined"));
-                }
-                Ok((n, m)) => {
-                    if let Some(old) = self.macros.get(&n) {
-                        if !old.same_as(&m) {
-                            let d = Diagnostic::warning(
-                                "pp-macro-redefined",
-                                span,
-                                "The macro is redefined",
-                            )
-                            .with_note(format!(
-                                "previously macro \"{n}\" defined as: {}",
-                                old.text
-                            ));
-                            self.push(d);
-                        }
-                    }
-                    self.macros.insert(n, m);
-                }
-                Err(msg) => self.error("pp-define", span, msg),
-            },
-            "undef" => match self.identifier_arg(args) {
-                Ok(n) if NO_UNDEFINE.contains(&n.as_str()) => {
-                    self.error("pp-define", span, format!("\"{n}\" shouldn't be undefined"));
-                }
-                Ok(n) => {
-                    self.macros.remove(&n);
-                }
-                Err(msg) => self.error("pp-define", span, msg),
-            },
-            "error" => {
-                let text = lex::spell(args);
-                let msg = if text.is_empty() {
-                    "#error".to_string()
-                } else {
-                    format!("#error {text}")
-                };
-                self.error("pp-error", span, msg);
-            }
-            "line" => self.line_directive(f, args, span, end),
-            "pragma" => {
-                if args.first().is_some_and(|t| t.text == "once") {
-                    self.once.insert(f.file);
-                }
-            }
-            _ => self.error(
-                "pp-unknown-directive",
-                span,
-                format!("Unknown #directive \"{name}\""),
-            ),
-        }
-        None
-    }
-
-    /// `#elif`, `#else`, `#endif`.
-    fn section(&mut self, f: &mut Frame, name: &str, args: &[Tok], span: Span) {
-        let line = self.line_of(span);
-        let Some(c) = f.conds.last_mut() else {
-            self.error("pp-unbalanced", span, "Not in a #if (#ifdef) section");
-            return;
-        };
-        let parent_active = c.parent_active;
-        if name != "endif" {
-            if let Some(else_line) = c.else_line {
-                self.error(
-                    "pp-unbalanced",
-                    span,
-                    format!("Already seen #else at line {else_line}"),
-                );
-                return;
-            }
-        }
-        match name {
-            "elif" => {
-                let evaluate = parent_active && !c.taken;
-                c.active = false;
-                if evaluate {
-                    let v = self.condition(args, span).unwrap_or_else(|msg| {
-                        self.error("pp-expression", span, msg);
-                        false
-                    });
-                    if let Some(c) = f.conds.last_mut() {
-                        c.active = v;
-                        c.taken = v;
-                    }
-                }
-            }
-            "else" => {
-                c.active = parent_active && !c.taken;
-                c.taken = true;
-                c.else_line = Some(line);
-                // Checked even in excluded text, as mcpp does.
-                self.no_more_tokens(args, span);
-            }
-            _ => {
-                f.conds.pop();
-                self.no_more_tokens(args, span);
-            }
-        }
-    }
-
-    fn no_more_tokens(&mut self, extra: &[Tok], span: Span) {
-        if !extra.is_empty() {
-            let msg = format!("Excessive token sequence \"{}\"", lex::spell(extra));
-            self.error("pp-syntax", span, msg);
-        }
-    }
-
-    /// The single identifier of `#ifdef`, `#ifndef`, `#undef`.
-    fn identifier_arg(&mut self, args: &[Tok]) -> Result<String, String> {
-        match args.first() {
-            None => Err("No identifier".into()),
-            Some(t) if t.kind != Kind::Ident => Err(format!("Not an identifier \"{}\"", t.text)),
-            Some(_) if args.len() > 1 => Err(format!(
-                "Excessive token sequence \"{}\"",
-                lex::spell(&args[1..])
-            )),
-            Some(t) => Ok(t.text.clone()),
-        }
-    }
-
-    /// Whether the macro named by `#ifdef` / `#ifndef`'s argument is defined.
-    /// Extra tokens are reported but, as with mcpp, the test is still made.
-    fn defined_arg(&mut self, args: &[Tok], span: Span) -> Result<bool, String> {
-        match args.first() {
-            None => Err("No argument".into()),
-            Some(t) if t.kind == Kind::Ident => {
-                self.no_more_tokens(&args[1..], span);
-                Ok(self.macros.contains_key(&t.text))
-            }
-            Some(_) => self.identifier_arg(args).map(|_| false),
-        }
-    }
-
-    /// Evaluates a `#if` / `#elif` condition.
-    fn condition(&mut self, args: &[Tok], span: Span) -> Result<bool, String> {
-        self.refresh_position_macros(span.file, span.start as usize);
-        let mut toks = Vec::with_capacity(args.len());
-        let mut i = 0;
-        while let Some(t) = args.get(i) {
-            if t.kind == Kind::Ident && t.text == "defined" {
-                let (name, next) = match (args.get(i + 1), args.get(i + 2), args.get(i + 3)) {
-                    (Some(n), _, _) if n.kind == Kind::Ident => (n, i + 2),
-                    (Some(p), Some(n), Some(q))
-                        if p.is("(") && n.kind == Kind::Ident && q.is(")") =>
-                    {
-                        (n, i + 4)
-                    }
-                    _ => return Err("Bad defined syntax: ".into()),
-                };
-                let v = if self.macros.contains_key(&name.text) {
-                    "1"
-                } else {
-                    "0"
-                };
-                toks.push(Tok::new(Kind::Number, v, t.off));
-                i = next;
-            } else {
-                toks.push(t.clone());
-                i += 1;
-            }
-        }
-        let expanded = Expander::new(&self.macros)
-            .expand(toks)
-            .map_err(|e| e.message())?;
-        expr::eval(&expanded).map(|v| v != 0)
-    }
-
-    /// `#line N ["file"]`: later lines of this file are numbered from N.
-    fn line_directive(&mut self, f: &Frame, args: &[Tok], span: Span, end: usize) {
-        let Some(n) = args.first() else {
-            self.error("pp-syntax", span, "No argument");
-            return;
-        };
-        if n.kind == Kind::Number && n.text.bytes().all(|c| c.is_ascii_digit()) {
-            match n.text.parse::<u32>() {
-                Ok(v) if (1..=32767).contains(&v) => {}
-                _ => {
-                    let msg = format!("Line number \"{}\" is out of range of [1,32767]", n.text);
-                    self.error("pp-syntax", span, msg);
-                    return;
-                }
-            }
-        }
-        let line = match n.text.parse::<u32>() {
-            Ok(v) if n.kind == Kind::Number => v,
-            _ => {
-                self.error(
-                    "pp-syntax",
-                    span,
-                    format!("Not a line number \"{}\"", n.text),
-                );
-                return;
-            }
-        };
-        let name = match args.get(1) {
-            Some(t) if t.kind == Kind::Str => Some(t.text.trim_matches('"').to_string()),
-            Some(t) => {
-                self.error("pp-syntax", span, format!("Not a file name \"{}\"", t.text));
-                return;
-            }
-            None => None,
-        };
-        self.sources
-            .add_line_directive(f.file, end as u32, line, name);
-    }
-
-    /// `#include "F"` / `#include <F>`: finds the file and returns it for reading.
-    fn include(
-        &mut self,
-        f: &Frame,
-        b: &[u8],
-        args: &[Tok],
-        span: Span,
-    ) -> Option<(FileId, Span, PathBuf)> {
-        let Some(first) = args.first() else {
-            self.error("pp-syntax", span, "No header name");
-            return None;
-        };
-        let (target, angle, extra) = if first.kind == Kind::Str {
-            (first.text.trim_matches('"').to_string(), false, &args[1..])
-        } else if first.is("<") {
-            // The header name is the raw text up to `>` (it is not made of tokens).
-            let from = first.off as usize + 1;
-            let line_end = span.end as usize;
-            match b
-                .get(from..line_end)
-                .and_then(|s| s.iter().position(|&c| c == b'>'))
-            {
-                Some(k) => {
-                    let close = (from + k) as u32;
-                    let rest_start = args
-                        .iter()
-                        .position(|t| t.off > close)
-                        .unwrap_or(args.len());
-                    (
-                        String::from_utf8_lossy(&b[from..from + k]).into_owned(),
-                        true,
-                        &args[rest_start..],
-                    )
-                }
-                None => {
-                    self.error(
-                        "pp-syntax",
-                        span,
-                        format!("Not a header name \"{}\"", lex::spell(args)),
-                    );
-                    return None;
-                }
-            }
-        } else {
-            // A computed include: the tokens are macro-expanded first.
-            let expanded = Expander::new(&self.macros)
-                .expand(args.to_vec())
-                .unwrap_or_default();
-            match expanded.first() {
-                Some(t) if t.kind == Kind::Str && expanded.len() == 1 => (
-                    t.text.trim_matches('"').to_string(),
-                    false,
-                    &args[args.len()..],
-                ),
-                Some(t) if t.is("<") && expanded.last().is_some_and(|l| l.is(">")) => {
-                    let inner = &expanded[1..expanded.len() - 1];
-                    let name: String = inner.iter().map(|t| t.text.as_str()).collect();
-                    (name, true, &args[args.len()..])
-                }
-                _ => {
-                    self.error(
-                        "pp-syntax",
-                        span,
-                        format!("Not a header name \"{}\"", lex::spell(args)),
-                    );
-                    return None;
-                }
-            }
-        };
-        if !extra.is_empty() {
-            self.no_more_tokens(extra, span);
-            return None;
-        }
-        let Some((display, open)) = self.search(f, &target, angle) else {
-            self.error(
-                "pp-include-not-found",
-                span,
-                format!("Can't open include file \"{target}\""),
-            );
-            return None;
-        };
-        let path = canonical(&open);
-        let file = match self.sources.find_path(&path) {
-            Some(id) => id,
-            None => match std::fs::read(&open) {
-                Ok(bytes) => {
-                    self.sources
-                        .add_file(SourceFile::new(display.clone(), path, decode(bytes)))
-                }
-                Err(_) => {
-                    self.error(
-                        "pp-include-not-found",
-                        span,
-                        format!("Can't open include file \"{target}\""),
-                    );
-                    return None;
-                }
-            },
-        };
-        if self.once.contains(&file) {
-            return None;
-        }
-        if file != self.main && !self.includes.contains(&file) {
-            self.includes.push(file);
-        }
-        Some((file, span, parent_dir(&self.sources.file(file).name)))
-    }
-
-    /// Finds an included file: next to the includer first for `"F"`, then in the `-I`
-    /// directories in order. Returns the name to show and the path to open.
-    fn search(&self, f: &Frame, target: &str, angle: bool) -> Option<(String, PathBuf)> {
-        if target.is_empty() {
-            return None;
-        }
-        let t = Path::new(target);
-        if t.is_absolute() {
-            return t.is_file().then(|| (target.to_string(), t.to_path_buf()));
-        }
-        let local = (!angle).then(|| f.dir.join(t));
-        local
-            .into_iter()
-            .chain(self.options.include_dirs.iter().map(|d| d.join(t)))
-            .find(|p| p.is_file())
-            .map(|p| (p.to_string_lossy().into_owned(), p))
     }
 }
 
