@@ -846,7 +846,9 @@ impl ObjectPrx {
         }
     }
 
-    fn require_twoway(&self, operation: &str) -> Result<()> {
+    /// `Ok` on a twoway proxy, else [`Error::TwowayOnly`] naming `operation`: generated proxies
+    /// call it for operations that return something (as Ice's `checkTwowayOnly`).
+    pub fn require_twoway(&self, operation: &str) -> Result<()> {
         if self.ice_is_twoway() {
             Ok(())
         } else {
