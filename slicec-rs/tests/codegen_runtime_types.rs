@@ -15,7 +15,7 @@ fn runtime_dir() -> PathBuf {
 }
 
 /// (module name, generated text) for every `Ice/*.ice` file with non-local definitions.
-fn generate_all() -> Vec<(String, String)> {
+fn generate_all() -> Vec<(String, String, String)> {
     let dir = ice_slice_dir();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("Ice"))
         .expect("Ice's Slice files (install zeroc-ice-slice or set ICE_SLICE_DIR)")
@@ -47,7 +47,7 @@ fn generate_all() -> Vec<(String, String)> {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                out.push((slicec_rs::gen::names::file_module(&stem), g.contents));
+                out.push((slicec_rs::gen::names::file_module(&stem), stem, g.contents));
             }
         }
     }
@@ -58,7 +58,7 @@ fn generate_all() -> Vec<(String, String)> {
 fn runtime_ice_types_are_up_to_date() {
     let files = generate_all();
     assert!(
-        files.iter().any(|(m, _)| m == "locator"),
+        files.iter().any(|(m, _, _)| m == "locator"),
         "Ice/Locator.ice must give Rust"
     );
     let mut index = String::from(
@@ -67,11 +67,13 @@ fn runtime_ice_types_are_up_to_date() {
          //! `Ice::Identity` and `Ice::Context` are the runtime's own [`crate::Identity`] and\n\
          //! [`crate::Context`].\n\n",
     );
-    for (m, _) in &files {
-        index.push_str(&format!("#[rustfmt::skip]\npub mod {m};\n"));
+    for (m, stem, _) in &files {
+        index.push_str(&format!(
+            "/// `Ice/{stem}.ice`.\n#[rustfmt::skip]\npub mod {m};\n"
+        ));
     }
     let mut expected = vec![("mod".to_string(), index)];
-    expected.extend(files);
+    expected.extend(files.into_iter().map(|(m, _, text)| (m, text)));
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let dir = runtime_dir();
     let mut stale = Vec::new();

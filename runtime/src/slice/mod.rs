@@ -142,3 +142,38 @@ pub fn require_twoway(proxy: &ObjectPrx, operation: &str) -> Result<(), Error> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::properties::Properties;
+
+    #[test]
+    fn proxies_decode_only_with_a_communicator() {
+        let communicator = Communicator::with_properties(Properties::new()).expect("communicator");
+        let proxy = communicator
+            .string_to_proxy("id:tcp -h 127.0.0.1 -p 4061")
+            .expect("proxy");
+        let mut out = OutputStream::new();
+        Some(proxy.clone()).encode(&mut out);
+        None::<ObjectPrx>.encode(&mut out);
+        let bytes = out.into_vec();
+
+        let mut input = InputStream::new(&bytes);
+        assert!(<Option<ObjectPrx>>::decode(&mut input).is_err());
+
+        let mut input = InputStream::new(&bytes);
+        let decoded = with_communicator(Some(&communicator), || {
+            Ok((
+                <Option<ObjectPrx>>::decode(&mut input)?,
+                <Option<ObjectPrx>>::decode(&mut input)?,
+            ))
+        })
+        .expect("decodes");
+        assert_eq!(decoded, (Some(proxy), None));
+        // The communicator is only set for the duration of the decode.
+        let mut input = InputStream::new(&bytes);
+        assert!(<Option<ObjectPrx>>::decode(&mut input).is_err());
+        communicator.destroy();
+    }
+}

@@ -5,13 +5,16 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use slice_parser::model::Info;
 
-/// `#[doc]` attributes for a definition (overview and `@see`), plus `#[deprecated]`.
+/// `#[doc]` attributes for a definition (overview and `@see`; without a doc comment, a line
+/// naming the Slice definition, so generated code is `missing_docs`-clean), plus
+/// `#[deprecated]`.
 pub fn item(info: &Info) -> TokenStream {
     let mut lines = Vec::new();
     if let Some(d) = &info.doc {
         push_text(&mut lines, &d.overview);
         see(&mut lines, &d.see);
     }
+    fallback(&mut lines, info);
     let mut out = attrs(&lines);
     out.extend(deprecated(info));
     out
@@ -53,9 +56,18 @@ pub fn operation(info: &Info) -> TokenStream {
         }
         see(&mut lines, &d.see);
     }
+    fallback(&mut lines, info);
     let mut out = attrs(&lines);
     out.extend(deprecated(info));
     out
+}
+
+/// The line for a definition without documentation.
+fn fallback(lines: &mut Vec<String>, info: &Info) {
+    if lines.iter().all(|l| l.trim().is_empty()) {
+        lines.clear();
+        lines.push(format!("Slice `{}`.", info.scoped));
+    }
 }
 
 fn section(lines: &mut Vec<String>, title: &str) {

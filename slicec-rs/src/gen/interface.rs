@@ -9,6 +9,17 @@
 //! is a type error. Its name is `<Operation>Error`; when that collides with a Slice type
 //! or with another interface's operation of the same name in the module, it is
 //! `<Interface><Operation>Error` (then `_` is appended while it still collides).
+//!
+//! Metadata: `idempotent` (and `["nonmutating"]`) set the mode sent and checked;
+//! `["format:sliced"]` writes classes and exceptions of the results in the sliced format;
+//! `["amd"]` is accepted with no effect (every method may answer now or later);
+//! `["marshaled-result"]` is accepted with no effect: a result is moved into the
+//! `Dispatch`, so nothing can change it before it is marshaled (`Ready` results are marshaled
+//! on the dispatch thread at once, `Pending` ones by whoever completes them).
+//! `["deprecate"]` gives `#[deprecated]` on the servant method and the proxy method.
+//! Proxy methods named like the generated `checked_cast`, `unchecked_cast`,
+//! `as_object_prx` or the `ice_*` factories would clash: Slice reserves `ice`, the others
+//! are the user's to avoid.
 
 use super::{docs, names, types, Ctx};
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -311,6 +322,31 @@ fn op_deprecated(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> bool {
         || op.return_type.is_some_and(|t| types::is_deprecated(ctx, t))
 }
 
+/// `emit` for every operation of the interface and its bases, with `#[allow(deprecated)]`
+/// when one of them uses something deprecated.
+fn each_operation(
+    ctx: &Ctx,
+    id: InterfaceId,
+    emit: impl Fn(&Ctx, InterfaceId, &Operation) -> TokenStream,
+) -> (Vec<TokenStream>, TokenStream) {
+    let mut any_deprecated = false;
+    let items = ctx
+        .model
+        .all_interface_operations(id)
+        .into_iter()
+        .map(|(owner, op)| {
+            any_deprecated |= op_deprecated(ctx, owner, op);
+            emit(ctx, owner, op)
+        })
+        .collect();
+    let allow = if any_deprecated {
+        quote!(#[allow(deprecated)])
+    } else {
+        quote!()
+    };
+    (items, allow)
+}
+
 fn too_many(n: usize) -> TokenStream {
     if n > 7 {
         quote!(#[allow(clippy::too_many_arguments)])
@@ -381,20 +417,7 @@ fn servant_dispatch(ctx: &Ctx, id: InterfaceId) -> TokenStream {
     let type_ids = m.interface_type_ids(id);
     let case = names::allow_case([it.info.name.as_str()]);
     let type_id = &it.info.scoped;
-    let mut any_deprecated = false;
-    let arms: Vec<TokenStream> = m
-        .all_interface_operations(id)
-        .into_iter()
-        .map(|(owner, op)| {
-            any_deprecated |= op_deprecated(ctx, owner, op);
-            dispatch_arm(ctx, owner, op)
-        })
-        .collect();
-    let allow = if any_deprecated {
-        quote!(#[allow(deprecated)])
-    } else {
-        quote!()
-    };
+    let (arms, allow) = each_operation(ctx, id, dispatch_arm);
     let body = if arms.is_empty() {
         quote!(request.dispatch_builtin(self))
     } else {
@@ -567,20 +590,7 @@ fn proxy(ctx: &Ctx, id: InterfaceId) -> TokenStream {
     let prx = format_ident!("{}Prx", it.info.name);
     let type_id = &it.info.scoped;
     let case = names::allow_case([it.info.name.as_str()]);
-    let mut any_deprecated = false;
-    let methods: Vec<TokenStream> = m
-        .all_interface_operations(id)
-        .into_iter()
-        .map(|(owner, op)| {
-            any_deprecated |= op_deprecated(ctx, owner, op);
-            proxy_method(ctx, owner, op)
-        })
-        .collect();
-    let allow = if any_deprecated {
-        quote!(#[allow(deprecated)])
-    } else {
-        quote!()
-    };
+    let (methods, allow) = each_operation(ctx, id, proxy_method);
     let bases: Vec<TokenStream> = m
         .all_interface_bases(id)
         .into_iter()
@@ -653,6 +663,8 @@ fn proxy(ctx: &Ctx, id: InterfaceId) -> TokenStream {
             pub fn as_object_prx(&self) -> &#rt::proxy::ObjectPrx {
                 &self.0
             }
+
+            #rt::typed_proxy_factories!();
 
             #(#methods)*
         }

@@ -85,11 +85,7 @@ fn module(ctx: &Ctx, id: ModuleId) -> TokenStream {
     // `mod classes { mod classes { .. } }` when the file is mounted under its own name.
     let inception = (m.parent.is_none() && ctx.mount_name().as_deref() == Some(snake.as_str()))
         .then(|| quote!(#[allow(clippy::module_inception)]));
-    let doc = if ctx.in_this_file(&m.info) {
-        docs::item(&m.info)
-    } else {
-        TokenStream::new()
-    };
+    let doc = docs::item(&m.info);
     quote! {
         #doc
         #inception

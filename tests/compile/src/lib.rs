@@ -1,6 +1,6 @@
 //! Compile tests for `slicec-rs`: the Rust generated from the demo, from every file of Ice's
 //! own Slice distribution and from the Slice corpus must build without a single warning.
-#![deny(warnings)]
+#![deny(warnings, missing_docs)]
 
 /// The demo's `Demo.ice`.
 pub mod demo_ice {

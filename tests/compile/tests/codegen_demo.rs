@@ -118,5 +118,13 @@ fn demo_round_trip() {
         r => panic!("expected ObjectNotExist, got {r:?}"),
     }
     assert_eq!(ModelPrx::checked_cast(&other).wait().ok().flatten(), None);
+    // Typed factories keep the proxy's type; a call with results needs a twoway proxy.
+    let oneway: ModelPrx = model.ice_oneway();
+    match oneway.interpolate(&grid, 1.0).wait() {
+        Err(InterpolateError::Ice(ice_runtime::Error::TwowayOnly(_))) => {}
+        r => panic!("expected TwowayOnly, got {r:?}"),
+    }
+    let back: ModelPrx = oneway.ice_twoway();
+    assert_eq!(back.interpolate(&grid, 1.0).wait().unwrap(), grid);
     communicator.destroy();
 }

@@ -759,6 +759,7 @@ pub mod ice_mx {
         pub fn as_object_prx(&self) -> &crate::proxy::ObjectPrx {
             &self.0
         }
+        crate::typed_proxy_factories!();
         /// Get the names of enabled and disabled metrics.
         ///
         /// # Parameters

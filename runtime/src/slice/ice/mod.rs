@@ -3,29 +3,42 @@
 //! `Ice::Identity` and `Ice::Context` are the runtime's own [`crate::Identity`] and
 //! [`crate::Context`].
 
+/// `Ice/BuiltinSequences.ice`.
 #[rustfmt::skip]
 pub mod builtin_sequences;
+/// `Ice/Connection.ice`.
 #[rustfmt::skip]
 pub mod connection;
+/// `Ice/Current.ice`.
 #[rustfmt::skip]
 pub mod current;
+/// `Ice/Endpoint.ice`.
 #[rustfmt::skip]
 pub mod endpoint;
+/// `Ice/Identity.ice`.
 #[rustfmt::skip]
 pub mod identity;
+/// `Ice/Locator.ice`.
 #[rustfmt::skip]
 pub mod locator;
+/// `Ice/Metrics.ice`.
 #[rustfmt::skip]
 pub mod metrics;
+/// `Ice/Process.ice`.
 #[rustfmt::skip]
 pub mod process;
+/// `Ice/PropertiesAdmin.ice`.
 #[rustfmt::skip]
 pub mod properties_admin;
+/// `Ice/RemoteLogger.ice`.
 #[rustfmt::skip]
 pub mod remote_logger;
+/// `Ice/Router.ice`.
 #[rustfmt::skip]
 pub mod router;
+/// `Ice/SliceChecksumDict.ice`.
 #[rustfmt::skip]
 pub mod slice_checksum_dict;
+/// `Ice/Version.ice`.
 #[rustfmt::skip]
 pub mod version;
