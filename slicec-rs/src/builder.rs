@@ -40,6 +40,7 @@ pub struct Builder {
     ice_prefix: bool,
     runtime: Option<String>,
     emit_cargo: Option<bool>,
+    quiet_warnings: bool,
 }
 
 impl Builder {
@@ -94,6 +95,14 @@ impl Builder {
         self
     }
 
+    /// Whether to keep Slice warnings off Cargo's output (`cargo:warning=` lines); they are
+    /// still printed on stderr, which Cargo shows only when the build fails. For crates that
+    /// compile files whose warnings are expected (default: warnings are shown).
+    pub fn quiet_warnings(mut self, quiet: bool) -> Builder {
+        self.quiet_warnings = quiet;
+        self
+    }
+
     /// Compiles each file; returns the paths written (or left unchanged).
     pub fn compile(&self, files: &[impl AsRef<Path>]) -> Result<Vec<PathBuf>, BuildError> {
         let env_out = std::env::var_os("OUT_DIR").map(PathBuf::from);
@@ -129,7 +138,7 @@ impl Builder {
                 render::render_with_color(&comp.diagnostics, &comp.sources, Format::Human, false);
             if !text.is_empty() {
                 eprint!("{text}");
-                if cargo {
+                if cargo && !self.quiet_warnings {
                     for line in text.lines().filter(|l| l.starts_with("warning")) {
                         println!("cargo:warning={line}");
                     }
