@@ -133,8 +133,18 @@ where
             )
             .into());
         }
-        futures::executor::block_on(self)
+        // An invocation first polled here knows it is being waited for (see
+        // `ObjectPrx::send`): a self-call that would deadlock the dispatch pool refuses.
+        let previous = BLOCKING_WAIT.with(|w| w.replace(true));
+        let result = futures::executor::block_on(self);
+        BLOCKING_WAIT.with(|w| w.set(previous));
+        result
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`Wait::wait`].
+    static BLOCKING_WAIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// A request being built by [`ObjectPrx::start_request`]: write the parameters into
@@ -721,7 +731,12 @@ impl ObjectPrx {
         let twoway = data.mode == InvocationMode::Twoway;
         let idempotent = mode != OperationMode::Normal;
         let timeout = self.inner.invocation_timeout;
-        let task = self.spawn(async move {
+        let refusal = if twoway {
+            self.self_call_refusal()
+        } else {
+            None
+        };
+        let work = async move {
             let attempt = me.invoke_with_retries(message, twoway, idempotent);
             let reply = if timeout > 0 && twoway {
                 tokio::time::timeout(Duration::from_millis(timeout as u64), attempt)
@@ -742,8 +757,39 @@ impl ObjectPrx {
                     }
                 }
             })
-        });
-        futures::future::Either::Right(task)
+        };
+        let Some(refusal) = refusal else {
+            return futures::future::Either::Right(futures::future::Either::Left(
+                self.spawn(work),
+            ));
+        };
+        // A self-call from a dispatch thread of a full pool: it is fine as a future returned
+        // to the runtime (`Dispatch::pending`), a certain deadlock when waited for on this
+        // thread. The first poll tells which; only then is the request sent.
+        let me = self.clone();
+        // Boxed: the request's future can contain a locator call, i.e. this very type.
+        let work = futures::FutureExt::boxed(work);
+        futures::future::Either::Right(futures::future::Either::Right(async move {
+            if BLOCKING_WAIT.with(|w| w.get()) {
+                return Err(refusal);
+            }
+            me.spawn(work).await
+        }))
+    }
+
+    /// On a dispatch thread whose adapter has no free thread: the error for a blocking call
+    /// to one of that adapter's own endpoints (see
+    /// [`crate::adapter::check_blocking_invocation`]). Proxies resolved through a locator
+    /// and fixed proxies are not checked.
+    fn self_call_refusal(&self) -> Option<Error> {
+        if !crate::dispatch::is_dispatch_thread() {
+            return None;
+        }
+        self.inner.data.endpoints.iter().find_map(|e| {
+            let EndpointData::Tcp(t) = e else { return None };
+            let port = u16::try_from(t.port).ok()?;
+            crate::adapter::check_blocking_invocation(&t.host, port).err()
+        })
     }
 
     /// [`ObjectPrx::invoke`], waiting for the reply on the calling thread (refused on a
