@@ -11,7 +11,7 @@ use crate::communicator::{on_runtime_thread, Communicator, LocatorKey};
 use crate::connection::{Connection, InvokeFailure};
 use crate::encoding::Encode;
 use crate::encoding::{
-    EncodingVersion, EndpointData, InputStream, InvocationMode, OutputStream, ProxyData,
+    EncodingVersion, EndpointData, Format, InputStream, InvocationMode, OutputStream, ProxyData,
 };
 use crate::error::{Error, Result};
 use crate::identity::{Context, Identity, OperationMode, ReplyStatus};
@@ -54,8 +54,13 @@ impl Reply {
     }
 
     /// A stream over the body, in the reply's encoding.
+    /// The communicator's class decoding limits (`Ice.ClassGraphDepthMax`, ...) apply.
     pub fn input(&self) -> InputStream<'_> {
-        InputStream::with_encoding(&self.payload, self.encoding)
+        let mut input = InputStream::with_encoding(&self.payload, self.encoding);
+        if let Some(options) = &self.communicator.client_defaults().class_options {
+            input.set_class_options(options);
+        }
+        input
     }
 
     /// The communicator of the proxy (to build proxies decoded from the results).
@@ -648,6 +653,10 @@ impl ObjectPrx {
     ) -> OutgoingRequest {
         let data = &self.inner.data;
         let mut out = OutputStream::with_capacity(128);
+        let format = self.inner.communicator.client_defaults().default_format;
+        if format != Format::Compact {
+            out.set_format(format);
+        }
         protocol::write_header(&mut out, MessageType::Request);
         out.write_i32(0);
         protocol::write_request_prefix(
