@@ -768,9 +768,7 @@ impl ObjectPrx {
             })
         };
         let Some(refusal) = refusal else {
-            return futures::future::Either::Right(futures::future::Either::Left(
-                self.spawn(work),
-            ));
+            return futures::future::Either::Right(futures::future::Either::Left(self.spawn(work)));
         };
         // A self-call from a dispatch thread of a full pool: it is fine as a future returned
         // to the runtime (`Dispatch::pending`), a certain deadlock when waited for on this

@@ -89,7 +89,11 @@ fn class_properties_apply_to_requests_and_replies() {
     assert_ne!(reply.payload()[1] & HAS_SLICE_SIZE, 0, "sliced reply");
     let mut input = reply.input();
     assert!(input.read_value::<Node>().unwrap().is_some());
-    assert_eq!(input.read_u8().unwrap() & HAS_SLICE_SIZE, 0, "compact request");
+    assert_eq!(
+        input.read_u8().unwrap() & HAS_SLICE_SIZE,
+        0,
+        "compact request"
+    );
     match echo(&prx, 6) {
         Err(Error::UnknownLocalException(text)) => {
             assert!(text.contains("Ice.ClassGraphDepthMax"), "{text}")
@@ -109,7 +113,11 @@ fn class_properties_apply_to_requests_and_replies() {
     let reply = echo(&prx, 3).unwrap();
     let mut input = reply.input();
     assert!(input.read_value::<Node>().unwrap().is_some());
-    assert_ne!(input.read_u8().unwrap() & HAS_SLICE_SIZE, 0, "sliced request");
+    assert_ne!(
+        input.read_u8().unwrap() & HAS_SLICE_SIZE,
+        0,
+        "sliced request"
+    );
 
     for c in [compact, sliced, server] {
         c.destroy();

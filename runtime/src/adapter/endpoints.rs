@@ -88,7 +88,10 @@ mod tests {
         assert_eq!(tcp(&e[1]).port, 4061);
         assert!(tcp(&e[1]).compress);
         let any = parse_endpoints("default -h * -p 1", &d).unwrap();
-        assert!(matches!(tcp(&any[0]).host.as_str(), "" | "*"), "a wildcard host");
+        assert!(
+            matches!(tcp(&any[0]).host.as_str(), "" | "*"),
+            "a wildcard host"
+        );
         assert!(parse_endpoints("udp -p 1", &d).is_err());
         assert!(parse_endpoints("ssl -p 1", &d).is_err());
         assert!(parse_endpoints("tcp -p x", &d).is_err());
