@@ -140,10 +140,14 @@ where
         }
         // An invocation first polled here knows it is being waited for (see
         // `ObjectPrx::send`): a self-call that would deadlock the dispatch pool refuses.
-        let previous = BLOCKING_WAIT.with(|w| w.replace(true));
-        let result = futures::executor::block_on(self);
-        BLOCKING_WAIT.with(|w| w.set(previous));
-        result
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                BLOCKING_WAIT.with(|w| w.set(self.0));
+            }
+        }
+        let _restore = Restore(BLOCKING_WAIT.with(|w| w.replace(true)));
+        futures::executor::block_on(self)
     }
 }
 
