@@ -724,11 +724,14 @@ impl Pp<'_> {
         let mut i = from;
         while i < end {
             match b[i] {
+                // Every branch moves forward (an open quote skips to its line's newline).
                 b'"' | b'\'' => {
-                    i = lex::quoted_end(b, i).unwrap_or_else(|| lex::line_end(b, i) - 1)
+                    i = lex::quoted_end(b, i)
+                        .unwrap_or_else(|| lex::line_end(b, i) - 1)
+                        .max(i + 1)
                 }
                 b'/' if b.get(i + 1) == Some(&b'/') => {
-                    i = lex::line_end(b, i) - 1;
+                    i = (lex::line_end(b, i) - 1).max(i + 1);
                 }
                 b'/' if b.get(i + 1) == Some(&b'*') => {
                     i = lex::find(b, i + 2, b"*/").map_or(b.len(), |e| e + 2);
