@@ -203,7 +203,8 @@ fn mutate(seed: &str, ms: &[Mutation]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // PROPTEST_CASES=N runs more (or fewer) cases than the default.
+    #![proptest_config(ProptestConfig { cases: support::proptest_cases(96), ..ProptestConfig::default() })]
 
     #[test]
     fn token_soup_never_panics(text in token_soup()) {
