@@ -527,6 +527,22 @@ fn deep_nesting_is_bounded() {
     check(&meta, "1: syntax error");
 }
 
+/// Many errors on one long line stay linear (pest's error reports copy the rest of the
+/// line, so each phrase gets only the text up to the next `;`, `{` or `}`); the quadratic
+/// version took minutes here.
+#[test]
+fn many_errors_on_one_line_stay_fast() {
+    let text = format!("module M {{ {} }}", ";".repeat(10_000));
+    let started = std::time::Instant::now();
+    let (_, diags) = parse_str(&text);
+    assert_eq!(diags.len(), 10_000);
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
 #[test]
 fn builds_the_ast() {
     let (file, diags) = parse_str(

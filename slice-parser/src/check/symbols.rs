@@ -249,7 +249,9 @@ impl Checker<'_> {
     }
 
     /// A placeholder (the reference's UUID-named dummies): it holds members so they are
-    /// checked, but no lookup can find it. Messages show `name`; its scoped name is unique.
+    /// checked, but no lookup by name can find it. Messages show `name`; its scoped name is
+    /// unique and no valid identifier. Like the reference's, it is part of its container's
+    /// contents (so, for instance, the old unscoped enumerator lookup sees its enumerators).
     pub(crate) fn add_dummy(
         &mut self,
         parent: EntId,
@@ -261,7 +263,10 @@ impl Checker<'_> {
         self.dummies += 1;
         let id = self.ents.len();
         self.ents.push(Ent {
-            scoped: format!("{}::\u{0}dummy{}", self.ents[parent].scoped, self.dummies),
+            scoped: format!(
+                "{}::<placeholder-{}>",
+                self.ents[parent].scoped, self.dummies
+            ),
             name: name.to_string(),
             parent,
             kind,
@@ -273,6 +278,7 @@ impl Checker<'_> {
             contents: Vec::new(),
             introduced: HashMap::new(),
         });
+        self.ents[parent].contents.push(id);
         id
     }
 

@@ -329,7 +329,7 @@ impl<'a> Driver<'a, '_> {
     /// `base` for lowering it), on failure the offset of the unexpected token.
     fn phrase_at(&mut self, rule: Rule, at: usize) -> Result<(Pair<'a, Rule>, usize), usize> {
         let text: &'a str = self.text;
-        let input = text.get(at..).unwrap_or("");
+        let input = text.get(at..self.phrase_limit(at)).unwrap_or("");
         match SliceParser::parse(rule, input) {
             Ok(mut pairs) => match pairs.next() {
                 Some(p) => {
@@ -346,6 +346,23 @@ impl<'a> Driver<'a, '_> {
                 };
                 // pest reports the position before blanks in some cases; point at a token.
                 Err(self.trivia_end(at + off))
+            }
+        }
+    }
+
+    /// Where the text a phrase starting at `at` may use ends: just after the first `;`, `{`
+    /// or `}` token (no phrase reaches past one). Giving pest no more than that keeps the
+    /// cost of each attempt, and of pest's error reports (which copy the rest of the line),
+    /// proportional to the phrase, whatever the input.
+    fn phrase_limit(&self, at: usize) -> usize {
+        let mut i = at;
+        loop {
+            i = self.trivia_end(i);
+            match self.byte(i) {
+                None => return i,
+                Some(b';' | b'{' | b'}') => return i + 1,
+                Some(b'"') => i = self.string_token(i).0.max(i + 1),
+                Some(_) => i = self.token_end(i).max(i + 1),
             }
         }
     }
