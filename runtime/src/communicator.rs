@@ -7,7 +7,9 @@
 //! runtime thread, where they could deadlock, and return [`Error::WouldBlock`] instead.
 
 use crate::connection::{self, Connection, ConnectionConfig, Side};
-use crate::encoding::{EndpointData, ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1};
+use crate::encoding::{
+    ClassOptions, EndpointData, Format, ParseDefaults, ProxyData, ENCODING_1_0, ENCODING_1_1,
+};
 use crate::error::{Error, Result};
 use crate::properties::Properties;
 use crate::proxy::ObjectPrx;
@@ -56,6 +58,13 @@ pub struct ClientDefaults {
     pub connection: ConnectionConfig,
     /// The `Ice.Default.*` settings used to parse proxy and endpoint strings.
     pub parse: ParseDefaults,
+    /// `Ice.Default.SlicedFormat`: the format of classes and exceptions in requests and
+    /// replies whose operation names none (`["format:..."]`).
+    pub default_format: Format,
+    /// `Ice.ClassGraphDepthMax`, `Ice.AcceptClassCycles`, `Ice.SliceValues`, applied to the
+    /// streams of incoming requests and replies; `None` when all are Ice's defaults (the
+    /// streams then need no setup, keeping the request path allocation-free).
+    pub class_options: Option<Arc<ClassOptions>>,
 }
 
 impl ClientDefaults {
@@ -118,6 +127,19 @@ impl ClientDefaults {
             },
             connection: ConnectionConfig::from_properties(props, Side::Client, None)?,
             parse,
+            default_format: if props.get_int_with_default("Ice.Default.SlicedFormat", 0)? > 0 {
+                Format::Sliced
+            } else {
+                Format::Compact
+            },
+            class_options: {
+                let options = ClassOptions::from_properties(|name| props.get_opt(name));
+                let d = ClassOptions::default();
+                let default = options.class_graph_depth_max == d.class_graph_depth_max
+                    && options.accept_class_cycles == d.accept_class_cycles
+                    && options.slice_values == d.slice_values;
+                (!default).then(|| Arc::new(options))
+            },
         })
     }
 }

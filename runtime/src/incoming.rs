@@ -118,27 +118,20 @@ impl Responder {
 
 impl Drop for Responder {
     fn drop(&mut self) {
-        if let Some(sink) = self.sink.take() {
-            if self.request_id == 0 {
-                sink.finish_without_reply();
-            } else {
-                let mut r = Responder {
-                    request_id: self.request_id,
-                    sink: Some(sink),
-                };
-                let text = "the dispatch of this request ended without a reply \
-                            (the servant's promise or future was dropped)";
-                let mut out = r.start_reply(ReplyStatus::UnknownException, text.len() + 5);
-                out.write_string(text);
-                let sink = r.sink.take();
-                if let Some(sink) = sink {
-                    let mut msg = out.into_vec();
-                    let size = msg.len() as i32;
-                    msg[10..14].copy_from_slice(&size.to_le_bytes());
-                    sink.send_reply(msg);
-                }
-            }
+        let Some(sink) = self.sink.take() else { return };
+        if self.request_id == 0 {
+            sink.finish_without_reply();
+            return;
         }
+        Responder {
+            request_id: self.request_id,
+            sink: Some(sink),
+        }
+        .send_unknown(
+            ReplyStatus::UnknownException,
+            "the dispatch of this request ended without a reply \
+             (the servant's promise or future was dropped)",
+        );
     }
 }
 

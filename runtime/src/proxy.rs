@@ -11,7 +11,7 @@ use crate::communicator::{on_runtime_thread, Communicator, LocatorKey};
 use crate::connection::{Connection, InvokeFailure};
 use crate::encoding::Encode;
 use crate::encoding::{
-    EncodingVersion, EndpointData, InputStream, InvocationMode, OutputStream, ProxyData,
+    EncodingVersion, EndpointData, Format, InputStream, InvocationMode, OutputStream, ProxyData,
 };
 use crate::error::{Error, Result};
 use crate::identity::{Context, Identity, OperationMode, ReplyStatus};
@@ -54,8 +54,13 @@ impl Reply {
     }
 
     /// A stream over the body, in the reply's encoding.
+    /// The communicator's class decoding limits (`Ice.ClassGraphDepthMax`, ...) apply.
     pub fn input(&self) -> InputStream<'_> {
-        InputStream::with_encoding(&self.payload, self.encoding)
+        let mut input = InputStream::with_encoding(&self.payload, self.encoding);
+        if let Some(options) = &self.communicator.client_defaults().class_options {
+            input.set_class_options(options);
+        }
+        input
     }
 
     /// The communicator of the proxy (to build proxies decoded from the results).
@@ -133,8 +138,22 @@ where
             )
             .into());
         }
+        // An invocation first polled here knows it is being waited for (see
+        // `ObjectPrx::send`): a self-call that would deadlock the dispatch pool refuses.
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                BLOCKING_WAIT.with(|w| w.set(self.0));
+            }
+        }
+        let _restore = Restore(BLOCKING_WAIT.with(|w| w.replace(true)));
         futures::executor::block_on(self)
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`Wait::wait`].
+    static BLOCKING_WAIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// A request being built by [`ObjectPrx::start_request`]: write the parameters into
@@ -638,6 +657,10 @@ impl ObjectPrx {
     ) -> OutgoingRequest {
         let data = &self.inner.data;
         let mut out = OutputStream::with_capacity(128);
+        let format = self.inner.communicator.client_defaults().default_format;
+        if format != Format::Compact {
+            out.set_format(format);
+        }
         protocol::write_header(&mut out, MessageType::Request);
         out.write_i32(0);
         protocol::write_request_prefix(
@@ -721,7 +744,12 @@ impl ObjectPrx {
         let twoway = data.mode == InvocationMode::Twoway;
         let idempotent = mode != OperationMode::Normal;
         let timeout = self.inner.invocation_timeout;
-        let task = self.spawn(async move {
+        let refusal = if twoway {
+            self.self_call_refusal()
+        } else {
+            None
+        };
+        let work = async move {
             let attempt = me.invoke_with_retries(message, twoway, idempotent);
             let reply = if timeout > 0 && twoway {
                 tokio::time::timeout(Duration::from_millis(timeout as u64), attempt)
@@ -742,8 +770,37 @@ impl ObjectPrx {
                     }
                 }
             })
-        });
-        futures::future::Either::Right(task)
+        };
+        let Some(refusal) = refusal else {
+            return futures::future::Either::Right(futures::future::Either::Left(self.spawn(work)));
+        };
+        // A self-call from a dispatch thread of a full pool: it is fine as a future returned
+        // to the runtime (`Dispatch::pending`), a certain deadlock when waited for on this
+        // thread. The first poll tells which; only then is the request sent.
+        let me = self.clone();
+        // Boxed: the request's future can contain a locator call, i.e. this very type.
+        let work = futures::FutureExt::boxed(work);
+        futures::future::Either::Right(futures::future::Either::Right(async move {
+            if BLOCKING_WAIT.with(|w| w.get()) {
+                return Err(refusal);
+            }
+            me.spawn(work).await
+        }))
+    }
+
+    /// On a dispatch thread whose adapter has no free thread: the error for a blocking call
+    /// to one of that adapter's own endpoints (see
+    /// [`crate::adapter::check_blocking_invocation`]). Proxies resolved through a locator
+    /// and fixed proxies are not checked.
+    fn self_call_refusal(&self) -> Option<Error> {
+        if !crate::dispatch::is_dispatch_thread() {
+            return None;
+        }
+        self.inner.data.endpoints.iter().find_map(|e| {
+            let EndpointData::Tcp(t) = e else { return None };
+            let port = u16::try_from(t.port).ok()?;
+            crate::adapter::check_blocking_invocation(&t.host, port).err()
+        })
     }
 
     /// [`ObjectPrx::invoke`], waiting for the reply on the calling thread (refused on a

@@ -99,3 +99,25 @@ fn bad_endpoints_are_refused() {
     ));
     communicator.destroy();
 }
+
+#[test]
+fn adapter_endpoints_follow_the_ice_default_properties() {
+    let props = Properties::new();
+    props.set("Ice.Default.Host", "127.0.0.1");
+    props.set("Ice.Default.Timeout", "1234");
+    props.set(
+        "A.Endpoints",
+        "default -p 0:tcp -h 127.0.0.1 -p 0 -t infinite -z",
+    );
+    let communicator = Communicator::with_properties(props).unwrap();
+    let adapter = communicator.create_object_adapter("A").unwrap();
+    let e = adapter.endpoints();
+    assert_eq!(e.len(), 2);
+    assert_eq!(
+        (e[0].host.as_str(), e[0].timeout),
+        ("127.0.0.1", Some(1234))
+    );
+    assert_ne!(e[0].port, 0);
+    assert_eq!((e[1].timeout, e[1].compress), (Some(-1), true));
+    communicator.destroy();
+}

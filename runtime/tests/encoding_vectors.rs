@@ -643,3 +643,33 @@ fn every_encoding_vector_decodes_and_encodes_like_ice() {
     assert!(checked >= 120, "only {checked} vectors checked");
     println!("{checked} vectors checked");
 }
+
+#[test]
+fn nested_encapsulations_patch_their_own_sizes() {
+    use ice_runtime::encoding::{InputStream, OutputStream, ENCODING_1_0, ENCODING_1_1};
+    let mut out = OutputStream::new();
+    out.start_encapsulation(ENCODING_1_1);
+    out.write_i32(7);
+    out.start_encapsulation(ENCODING_1_0);
+    out.start_encapsulation(ENCODING_1_1);
+    out.write_u8(9);
+    out.end_encapsulation();
+    assert_eq!(out.encoding(), ENCODING_1_0);
+    out.end_encapsulation();
+    assert_eq!(out.encoding(), ENCODING_1_1);
+    out.end_encapsulation();
+    let b = out.as_slice();
+    assert_eq!(b.len(), 6 + 4 + 6 + 7);
+    assert_eq!(&b[..4], &23i32.to_le_bytes());
+    assert_eq!(&b[10..14], &13i32.to_le_bytes());
+    assert_eq!(&b[16..20], &7i32.to_le_bytes());
+    let mut input = InputStream::new(b);
+    assert_eq!(input.start_encapsulation().unwrap(), ENCODING_1_1);
+    assert_eq!(input.read_i32().unwrap(), 7);
+    assert_eq!(input.start_encapsulation().unwrap(), ENCODING_1_0);
+    assert_eq!(input.start_encapsulation().unwrap(), ENCODING_1_1);
+    assert_eq!(input.read_u8().unwrap(), 9);
+    for _ in 0..3 {
+        input.end_encapsulation().unwrap();
+    }
+}

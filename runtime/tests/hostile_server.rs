@@ -336,7 +336,9 @@ async fn a_peer_whose_socket_stays_full_is_disconnected_by_the_write_timeout() {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(20) && server_side.close_reason().is_none() {
         match tokio::time::timeout(Duration::from_millis(200), s.write_all(&msg)).await {
-            Ok(Ok(())) => {}
+            // Paced (about 30 MB/s), so that on an idle machine the queue cannot reach its
+            // 256 MiB limit before the write timeout acts.
+            Ok(Ok(())) => tokio::time::sleep(Duration::from_millis(2)).await,
             Ok(Err(_)) => break,
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }

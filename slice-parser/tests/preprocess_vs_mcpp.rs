@@ -298,7 +298,7 @@ fn compare_with_mcpp(text: &str) -> Result<(), String> {
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig {
-        cases: 48,
+        cases: support::proptest_cases(48),
         ..proptest::prelude::ProptestConfig::default()
     })]
 

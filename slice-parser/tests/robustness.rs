@@ -14,14 +14,33 @@ fn compile_all_the_way(text: &str) -> bool {
     compile_and_render(text, &[Format::Human, Format::Short, Format::Json])
 }
 
-/// Compiles `text` and renders its diagnostics in `formats`; returns whether an error was
-/// reported.
+/// Compiles `text` and renders its diagnostics in `formats`, on a thread with a 2 MiB
+/// stack (Rust's default for spawned threads), so that unbounded recursion shows up as a
+/// crash, and within a time limit, so that a loop that never ends shows up as a failure.
+/// Returns whether an error was reported.
 fn compile_and_render(text: &str, formats: &[Format]) -> bool {
-    let comp = compile_source("fuzz.ice", text, &Options::default());
-    for &format in formats {
-        let _ = render(&comp.diagnostics, &comp.sources, format);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let text_owned = text.to_string();
+    let formats = formats.to_vec();
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let comp = compile_source("fuzz.ice", &text_owned, &Options::default());
+            for format in formats {
+                let _ = render(&comp.diagnostics, &comp.sources, format);
+            }
+            let _ = tx.send(comp.has_errors());
+        })
+        .expect("spawn");
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(errors) => errors,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("no result after 60 s (endless loop?) for {text:?}")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the compiler crashed (panic or stack overflow) on {text:?}")
+        }
     }
-    comp.has_errors()
 }
 
 /// The corpus files' texts (the seeds of the mutations).
@@ -184,7 +203,8 @@ fn mutate(seed: &str, ms: &[Mutation]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // PROPTEST_CASES=N runs more (or fewer) cases than the default.
+    #![proptest_config(ProptestConfig { cases: support::proptest_cases(96), ..ProptestConfig::default() })]
 
     #[test]
     fn token_soup_never_panics(text in token_soup()) {
@@ -207,17 +227,6 @@ proptest! {
     }
 }
 
-/// Runs `f` on a thread with a 2 MiB stack (Rust's default for spawned threads), so that unbounded recursion shows up
-/// as a crash here rather than only on bigger inputs.
-fn on_small_stack(f: impl FnOnce() -> bool + Send + 'static) -> bool {
-    std::thread::Builder::new()
-        .stack_size(2 * 1024 * 1024)
-        .spawn(f)
-        .expect("spawn")
-        .join()
-        .expect("the compiler crashed (stack overflow or panic)")
-}
-
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let cases = [
@@ -234,7 +243,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
         assert!(
             // Human rendering copies each (here megabyte-long) source line into every
             // snippet; the short form is enough to show the diagnostics are sound.
-            on_small_stack(move || compile_and_render(&text, &[Format::Short])),
+            compile_and_render(&text, &[Format::Short]),
             "no error for {head}..."
         );
     }
@@ -247,5 +256,18 @@ fn deep_macro_chains_are_bounded() {
         text.push_str(&format!("#define M{i} M{}\n", i - 1));
     }
     text.push_str("module M { const int A = M4999; }\n");
-    assert!(on_small_stack(move || compile_all_the_way(&text)));
+    assert!(compile_all_the_way(&text));
+}
+
+/// Inputs that once made the compiler loop, crash or blow up.
+#[test]
+fn past_failures_stay_fixed() {
+    for text in [
+        // An open quote as the very last byte of a macro call's arguments looped forever.
+        "#define F()\nF(\"",
+        "#define F(x) x\nF(1 // c",
+        "module \r\n #line 0\n module",
+    ] {
+        compile_all_the_way(text);
+    }
 }

@@ -1,9 +1,10 @@
 //! Creating object adapters from a [`Communicator`]: configuration from its properties,
 //! listeners on the adapter's endpoints, deactivation at communicator shutdown.
 
-use super::{parse_endpoints, AdapterConfig, ObjectAdapter};
+use super::{parse_endpoints, AdapterConfig, ObjectAdapter, TcpEndpoint};
 use crate::communicator::{on_runtime_thread, Communicator};
-use crate::connection::{listen, ConnectionConfig, Side};
+use crate::connection::{listen_endpoint, ConnectionConfig, Side};
+use crate::encoding::EndpointData;
 use crate::error::{Error, Result};
 use std::future::Future;
 
@@ -75,7 +76,7 @@ async fn create(
     if let Some(e) = endpoints {
         config.endpoints = e.to_owned();
     }
-    let parsed = parse_endpoints(&config.endpoints)?;
+    let parsed = parse_endpoints(&config.endpoints, &communicator.client_defaults().parse)?;
     let connection_config = ConnectionConfig::from_properties(props, Side::Server, Some(name))?;
     let adapter = ObjectAdapter::create(
         name.to_owned(),
@@ -84,9 +85,12 @@ async fn create(
         Some(communicator.clone()),
     )?;
     for endpoint in parsed {
-        let listener = match listen(
-            &endpoint.host,
-            endpoint.port,
+        // parse_endpoints keeps only tcp endpoints.
+        let EndpointData::Tcp(tcp) = &endpoint else {
+            continue;
+        };
+        let listener = match listen_endpoint(
+            &endpoint,
             connection_config.clone(),
             adapter.request_handler(),
         )
@@ -98,7 +102,8 @@ async fn create(
                 return Err(e);
             }
         };
-        adapter.shared.listeners.lock().push((endpoint, listener));
+        let published = TcpEndpoint::published(tcp, listener.local_addr().port());
+        adapter.shared.listeners.lock().push((published, listener));
     }
     let a = adapter.clone();
     communicator.on_shutdown(move || {

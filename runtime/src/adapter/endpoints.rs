@@ -1,7 +1,8 @@
-//! The endpoints an adapter listens on: a small parser for the `tcp` endpoints of an
-//! `<Adapter>.Endpoints` value (`tcp -h host -p port [-t timeout] [-z]`, several separated
-//! by `:`). Other transports are refused with a clear error.
+//! The endpoints an adapter listens on. `<Adapter>.Endpoints` is parsed by the encoding's
+//! endpoint parser in server mode ([`EndpointData::parse_list`]); this module only refuses
+//! the transports an adapter cannot listen on and describes what the adapter publishes.
 
+use crate::encoding::{EndpointData, ParseDefaults};
 use crate::error::{Error, Result};
 
 /// One `tcp` endpoint to listen on.
@@ -30,74 +31,70 @@ impl std::fmt::Display for TcpEndpoint {
     }
 }
 
-/// Parses an endpoint list; an empty list gives no endpoints.
-pub fn parse_endpoints(input: &str) -> Result<Vec<TcpEndpoint>> {
-    let err = |reason: String| Error::EndpointParse {
-        input: input.to_owned(),
-        reason,
-    };
-    let mut out = Vec::new();
-    for part in input.split(':') {
-        let words: Vec<&str> = part.split_whitespace().collect();
-        let Some((&transport, options)) = words.split_first() else {
-            continue;
-        };
-        if transport != "tcp" && transport != "default" {
-            return Err(err(format!(
-                "transport `{transport}' is not supported by object adapters (only tcp)"
-            )));
-        }
-        let mut e = TcpEndpoint {
-            host: String::new(),
-            port: 0,
-            timeout: None,
-            compress: false,
-        };
-        let mut it = options.iter();
-        while let Some(&opt) = it.next() {
-            let mut value = |name: &str| {
-                it.next()
-                    .copied()
-                    .ok_or_else(|| err(format!("option {name} needs an argument")))
-            };
-            match opt {
-                "-h" => e.host = value("-h")?.trim_matches('"').to_owned(),
-                "-p" => {
-                    let v = value("-p")?;
-                    e.port = v.parse().map_err(|_| err(format!("invalid port `{v}'")))?;
-                }
-                "-t" => {
-                    let v = value("-t")?;
-                    e.timeout = Some(if v == "infinite" {
-                        -1
-                    } else {
-                        v.parse()
-                            .map_err(|_| err(format!("invalid timeout `{v}'")))?
-                    });
-                }
-                "-z" => e.compress = true,
-                other => return Err(err(format!("unknown option `{other}'"))),
-            }
-        }
-        out.push(e);
+/// Parses an `<Adapter>.Endpoints` value with the communicator's `Ice.Default.*` settings
+/// (server mode: `-h *` is allowed); an empty value gives no endpoints. Only `tcp` endpoints
+/// can be listened on: any other transport is refused.
+pub fn parse_endpoints(input: &str, defaults: &ParseDefaults) -> Result<Vec<EndpointData>> {
+    if input.trim().is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let endpoints = EndpointData::parse_list(input, defaults, true)?;
+    if let Some(e) = endpoints
+        .iter()
+        .find(|e| !matches!(e, EndpointData::Tcp(_)))
+    {
+        return Err(Error::EndpointParse {
+            input: input.to_owned(),
+            reason: format!(
+                "transport `{}' is not supported by object adapters (only tcp)",
+                e.transport()
+            ),
+        });
+    }
+    Ok(endpoints)
+}
+
+impl TcpEndpoint {
+    /// What an adapter publishes for a parsed `tcp` endpoint it listens on at `port` (the
+    /// port the system chose for `-p 0`).
+    pub(crate) fn published(endpoint: &crate::encoding::TcpEndpoint, port: u16) -> TcpEndpoint {
+        TcpEndpoint {
+            host: endpoint.host.clone(),
+            port,
+            timeout: Some(endpoint.timeout),
+            compress: endpoint.compress,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn tcp(e: &EndpointData) -> &crate::encoding::TcpEndpoint {
+        match e {
+            EndpointData::Tcp(t) => t,
+            other => panic!("not tcp: {other}"),
+        }
+    }
+
     #[test]
     fn parses_tcp_endpoints() {
-        let e = parse_endpoints("tcp -h 127.0.0.1 -p 0 -t 5000:tcp -p 4061 -z").unwrap();
+        let d = ParseDefaults::default();
+        let e = parse_endpoints("tcp -h 127.0.0.1 -p 0 -t 5000:tcp -p 4061 -z", &d).unwrap();
         assert_eq!(e.len(), 2);
-        assert_eq!(e[0].host, "127.0.0.1");
-        assert_eq!(e[0].timeout, Some(5000));
-        assert_eq!(e[1].port, 4061);
-        assert!(e[1].compress);
-        assert!(parse_endpoints("udp -p 1").is_err());
-        assert!(parse_endpoints("tcp -p x").is_err());
-        assert!(parse_endpoints("").unwrap().is_empty());
+        assert_eq!(tcp(&e[0]).host, "127.0.0.1");
+        assert_eq!(tcp(&e[0]).timeout, 5000);
+        assert_eq!(tcp(&e[1]).port, 4061);
+        assert!(tcp(&e[1]).compress);
+        let any = parse_endpoints("default -h * -p 1", &d).unwrap();
+        assert!(
+            matches!(tcp(&any[0]).host.as_str(), "" | "*"),
+            "a wildcard host"
+        );
+        assert!(parse_endpoints("udp -p 1", &d).is_err());
+        assert!(parse_endpoints("ssl -p 1", &d).is_err());
+        assert!(parse_endpoints("tcp -p x", &d).is_err());
+        assert!(parse_endpoints("  ", &d).unwrap().is_empty());
     }
 }

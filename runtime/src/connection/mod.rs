@@ -682,6 +682,15 @@ async fn dispatch(
         // A closing server ignores new requests; the client retries them elsewhere.
         return true;
     }
+    if let Some(handler) = &shared.handler {
+        // Adapter-wide back-pressure: while the adapter's dispatch queue is full (or the
+        // adapter is holding), this connection reads nothing more, so TCP pushes back on
+        // the client instead of requests piling up in memory.
+        tokio::select! {
+            () = std::future::poll_fn(|cx| handler.poll_ready(cx)) => {}
+            () = wait_closed(state_rx) => return false,
+        }
+    }
     let permit = tokio::select! {
         p = shared.dispatches.clone().acquire_owned() => match p {
             Ok(p) => p,

@@ -163,15 +163,7 @@ pub(crate) fn send_request_failed(
         status,
         identity.name.len() + identity.category.len() + facet.len() + operation.len() + 8,
     );
-    out.write_string(&identity.name);
-    out.write_string(&identity.category);
-    if facet.is_empty() {
-        out.write_size(0);
-    } else {
-        out.write_size(1);
-        out.write_string(facet);
-    }
-    out.write_string(operation);
+    crate::protocol::write_target(&mut out, identity, facet, operation);
     responder.send(out);
 }
 

@@ -6,7 +6,7 @@ use super::reply::{
     send_runtime_error,
 };
 use super::{with_dispatch_label, Cookie, Current, Dispatch, DispatchError, Servant};
-use crate::encoding::{Format, InputStream, MarshalError, OutputStream};
+use crate::encoding::{ClassOptions, Format, InputStream, MarshalError, OutputStream};
 use crate::error::Error;
 use crate::identity::{OperationMode, ReplyStatus};
 use crate::incoming::Responder;
@@ -25,6 +25,8 @@ pub struct Request {
     params: Vec<u8>,
     responder: Responder,
     format: Format,
+    /// The communicator's class decoding limits, when not Ice's defaults.
+    class_options: Option<Arc<ClassOptions>>,
 }
 
 impl fmt::Debug for Request {
@@ -99,11 +101,20 @@ impl Drop for Completion {
 
 impl Request {
     pub(crate) fn new(completion: Completion, params: Vec<u8>, responder: Responder) -> Request {
+        // `Ice.Default.SlicedFormat` and the class limits of the adapter's communicator.
+        let (format, class_options) = match completion.current.adapter.communicator() {
+            Some(c) => {
+                let d = c.client_defaults();
+                (d.default_format, d.class_options.clone())
+            }
+            None => (Format::Compact, None),
+        };
         Request {
             completion,
             params,
             responder,
-            format: Format::Compact,
+            format,
+            class_options,
         }
     }
 
@@ -244,6 +255,7 @@ impl Request {
             params,
             responder,
             format,
+            class_options,
         } = self;
         let current = &completion.current;
         if let Some(expected) = mode {
@@ -254,6 +266,9 @@ impl Request {
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut input = InputStream::with_encoding(&params, current.encoding);
+            if let Some(options) = &class_options {
+                input.set_class_options(options);
+            }
             let args = decode(&mut input)?;
             Ok::<_, MarshalError>(with_dispatch_label(current, || call(args, current)))
         }));

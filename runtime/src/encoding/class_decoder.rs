@@ -753,7 +753,7 @@ impl<'a> InputStream<'a> {
         let pos = self.pos();
         let f = self.class_decoder().top(pos)?.flags;
         if f & flags::HAS_OPTIONAL_MEMBERS != 0 && !self.is_1_0() {
-            self.skip_slice_optionals()?;
+            self.skip_optionals()?;
         }
         let pos = self.pos();
         let is_1_0 = self.is_1_0();
@@ -831,7 +831,7 @@ impl<'a> InputStream<'a> {
                 return Ok(false);
             }
             if found < tag as usize {
-                self.skip_optional_value(found_format)?;
+                self.skip_optional(found_format)?;
                 continue;
             }
             if found_format != format {
@@ -843,30 +843,6 @@ impl<'a> InputStream<'a> {
                 ));
             }
             return Ok(true);
-        }
-    }
-
-    fn skip_slice_optionals(&mut self) -> Result<(), MarshalError> {
-        loop {
-            if self.remaining() == 0 {
-                return Ok(());
-            }
-            let header = self.read_u8()?;
-            if header == OPTIONAL_END_MARKER {
-                return Ok(());
-            }
-            if header >> 3 == 30 {
-                self.read_size()?;
-            }
-            self.skip_optional_value(OptionalFormat::from_bits(header))?;
-        }
-    }
-
-    /// Skips an optional value's body; class instances are read and dropped.
-    fn skip_optional_value(&mut self, format: OptionalFormat) -> Result<(), MarshalError> {
-        match format {
-            OptionalFormat::Class => self.skip_class_reference(),
-            other => self.skip_optional(other),
         }
     }
 

@@ -137,12 +137,40 @@ pub trait Decode: Sized {
     }
 }
 
+/// The open encapsulations of an [`OutputStream`]: (start offset, version), innermost last.
+/// The outermost one is kept inline, so the usual single encapsulation of a request or reply
+/// allocates nothing; nested ones go to the vector.
+#[derive(Clone, Debug, Default)]
+struct EncapsStack {
+    /// The outermost open encapsulation; `more` is empty while it is `None`.
+    first: Option<(usize, EncodingVersion)>,
+    more: Vec<(usize, EncodingVersion)>,
+}
+
+impl EncapsStack {
+    fn push(&mut self, e: (usize, EncodingVersion)) {
+        if self.first.is_none() {
+            self.first = Some(e);
+        } else {
+            self.more.push(e);
+        }
+    }
+
+    fn pop(&mut self) -> Option<(usize, EncodingVersion)> {
+        self.more.pop().or_else(|| self.first.take())
+    }
+
+    fn last(&self) -> Option<(usize, EncodingVersion)> {
+        self.more.last().copied().or(self.first)
+    }
+}
+
 /// Writes the Ice encoding into a growable buffer.
 #[derive(Clone, Debug, Default)]
 pub struct OutputStream {
     buf: Vec<u8>,
     /// Start offsets of the open encapsulations, innermost last.
-    encaps: Vec<(usize, EncodingVersion)>,
+    encaps: EncapsStack,
     encoding: Option<EncodingVersion>,
     /// Class and exception state (instance ids, type ids, format): see `class_encoder.rs`.
     pub(crate) classes: Option<Box<super::class_encoder::ClassEncoder>>,

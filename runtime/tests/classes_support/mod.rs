@@ -481,6 +481,7 @@ pub fn vec_exceptions(type_id: &str) -> Option<Box<dyn UserException>> {
 #[path = "../common/mod.rs"]
 mod common;
 
+#[allow(unused_imports)] // Not every test uses every helper.
 pub use common::{hex, to_hex, vectors_dir};
 
 /// Every vector of `encoding/<file>`, as JSON (the shared loader of `tests/common`).

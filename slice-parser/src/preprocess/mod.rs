@@ -568,7 +568,6 @@ impl Pp<'_> {
     ) -> Option<usize> {
         let name = std::str::from_utf8(&b[start..ident_end]).ok()?;
         let function_like = self.macros.get(name)?.params.is_some();
-        self.refresh_position_macros(f.file, start);
         let (toks, end) = if function_like {
             let mut k = ident_end;
             while k < b.len() && lex::is_blank(b[k]) {
@@ -588,6 +587,25 @@ impl Pp<'_> {
                 let (more, e, err) = lex::tokenize_line(b, end, true, |t| {
                     Expander::call_complete(toks.iter().chain(t))
                 });
+                let mut more = more;
+                if end > start {
+                    // A later chunk starts on a new line: white space before its first token.
+                    if let Some(first) = more.first_mut() {
+                        first.space = true;
+                    }
+                }
+                if let Some(Unclosed::String(o) | Unclosed::Char(o)) = err {
+                    // The rest of the line is skipped, and with it (mcpp reads whole lines)
+                    // what came before the quote on that line, unless the call starts there.
+                    let o = o as usize;
+                    let line_start = b[..o]
+                        .iter()
+                        .rposition(|&c| c == b'\n')
+                        .map_or(0, |p| p + 1);
+                    if line_start > start {
+                        more.retain(|t| (t.off as usize) < line_start);
+                    }
+                }
                 toks.extend(more);
                 end = e;
                 match err {
@@ -630,6 +648,8 @@ impl Pp<'_> {
         } else {
             (vec![Tok::new(Kind::Ident, name, start as u32)], ident_end)
         };
+        // `__LINE__` is the line where the call ends (mcpp expands after reading it all).
+        self.refresh_position_macros(f.file, end.saturating_sub(1).max(start));
         let mut end = end;
         let expanded = Expander::new(&self.macros)
             .expand(toks)
@@ -724,11 +744,14 @@ impl Pp<'_> {
         let mut i = from;
         while i < end {
             match b[i] {
+                // Every branch moves forward (an open quote skips to its line's newline).
                 b'"' | b'\'' => {
-                    i = lex::quoted_end(b, i).unwrap_or_else(|| lex::line_end(b, i) - 1)
+                    i = lex::quoted_end(b, i)
+                        .unwrap_or_else(|| lex::line_end(b, i) - 1)
+                        .max(i + 1)
                 }
                 b'/' if b.get(i + 1) == Some(&b'/') => {
-                    i = lex::line_end(b, i) - 1;
+                    i = (lex::line_end(b, i) - 1).max(i + 1);
                 }
                 b'/' if b.get(i + 1) == Some(&b'*') => {
                     i = lex::find(b, i + 2, b"*/").map_or(b.len(), |e| e + 2);

@@ -122,3 +122,12 @@ pub fn preprocessed_tokens(text: &str) -> String {
         .map(|(_, &c)| c)
         .collect()
 }
+
+/// How many cases a proptest runs: `$PROPTEST_CASES` when set, else `default` (an explicit
+/// count in a proptest config would otherwise hide the variable).
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
