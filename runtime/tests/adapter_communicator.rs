@@ -121,3 +121,27 @@ fn adapter_endpoints_follow_the_ice_default_properties() {
     assert_eq!((e[1].timeout, e[1].compress), (Some(-1), true));
     communicator.destroy();
 }
+
+#[test]
+fn proxy_strings_quote_the_identity_only_when_ice_does() {
+    let communicator = Communicator::with_properties(Properties::new()).unwrap();
+    let adapter = communicator
+        .create_object_adapter_with_endpoints("Quotes", "tcp -h 127.0.0.1 -p 0")
+        .unwrap();
+    let port = adapter.endpoints()[0].port;
+    let plain = adapter.proxy_string(&Identity::new("model"));
+    assert!(
+        plain.starts_with(&format!("model:tcp -h 127.0.0.1 -p {port}")),
+        "{plain}"
+    );
+    let spaced = adapter.proxy_string(&Identity::with_category("a b", "cat"));
+    assert!(spaced.starts_with("\"cat/a b\":tcp"), "{spaced}");
+    // Both parse back to the same identity.
+    let prx = communicator.string_to_proxy(&spaced).unwrap();
+    assert_eq!(
+        prx.ice_get_identity(),
+        &Identity::with_category("a b", "cat")
+    );
+    adapter.destroy();
+    communicator.destroy();
+}

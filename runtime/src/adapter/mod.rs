@@ -233,7 +233,11 @@ impl ObjectAdapter {
 
     /// The stringified proxy (Ice syntax) for `identity` on this adapter's endpoints.
     pub fn proxy_string(&self, identity: &Identity) -> String {
-        let mut s = format!("\"{}\"", crate::dispatch::DisplayIdentityOwned(identity));
+        let mut s = String::new();
+        crate::encoding::proxy::push_maybe_quoted(
+            &mut s,
+            &crate::dispatch::DisplayIdentityOwned(identity).to_string(),
+        );
         for e in self.endpoints() {
             s.push(':');
             s.push_str(&e.to_string());

@@ -278,7 +278,7 @@ impl Decode for Option<ProxyData> {
 
 /// Encloses `text` in double quotes when it contains a character the proxy parser treats
 /// as a separator (blank, `:` or `@`).
-fn push_maybe_quoted(s: &mut String, text: &str) {
+pub(crate) fn push_maybe_quoted(s: &mut String, text: &str) {
     if text.contains([' ', ':', '@']) {
         s.push('"');
         s.push_str(text);
