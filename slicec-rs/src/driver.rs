@@ -107,6 +107,14 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     }
     let mut status = EXIT_OK;
     let mut depend = String::new();
+    // Files are compiled (and their Rust generated) in parallel, then reported and written
+    // in command-line order, exactly as a sequential run would.
+    let mut prepared = if req.mode == Mode::Preprocess {
+        Vec::new()
+    } else {
+        prepare_all(&files, req)
+    }
+    .into_iter();
     for file in &files {
         if req.mode == Mode::Preprocess {
             // `-E` only preprocesses: the text is printed even if it would not parse.
@@ -121,7 +129,9 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             write_all(out, text.as_bytes(), "<stdout>")?;
             continue;
         }
-        let comp = compile_file(file, &req.options);
+        let Some(Prepared { comp, generated }) = prepared.next() else {
+            break;
+        };
         report(&comp, req, err);
         if comp.preprocessed.is_none() {
             // A preprocessor failure stops everything, as with slice2py.
@@ -143,12 +153,14 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                     }
                 }
             }
-            Mode::Generate {
-                output_dir,
-                implementation,
-            } => {
-                if let Some(model) = comp.model.as_ref().filter(|_| !comp.has_errors()) {
-                    generate_files(model, &comp, req, output_dir.as_deref(), *implementation)?;
+            Mode::Generate { output_dir, .. } => {
+                let dir = output_dir
+                    .as_deref()
+                    .map_or_else(PathBuf::new, Path::to_path_buf);
+                for f in generated {
+                    let path = dir.join(&f.name);
+                    crate::gen::write_if_changed(&path, &f.contents)
+                        .map_err(|e| DriverError::Write(path.display().to_string(), e))?;
                 }
             }
             Mode::Validate | Mode::Preprocess => {}
@@ -176,33 +188,68 @@ fn run_inner(req: &Request, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     Ok(status)
 }
 
-/// Writes the Rust file generated for one compilation (and the `--impl` skeleton).
-fn generate_files(
-    model: &slice_parser::model::Model,
-    comp: &Compilation,
-    req: &Request,
-    output_dir: Option<&Path>,
-    implementation: bool,
-) -> Result<(), DriverError> {
-    let options = crate::gen::Options {
-        include_dirs: req.options.include_dirs.clone(),
-        ..crate::gen::Options::default()
-    };
-    let mut files = crate::gen::generate(model, &comp.sources, &options);
-    if implementation {
-        files.extend(crate::gen::generate_skeleton(
-            model,
-            &comp.sources,
-            &options,
-        ));
+/// One input file, compiled, with the Rust generated for it (in generate mode, when clean).
+struct Prepared {
+    comp: Compilation,
+    generated: Vec<crate::gen::GeneratedFile>,
+}
+
+/// Compiles every file and generates its Rust, on all available cores; results come back in
+/// the order of `files`.
+fn prepare_all(files: &[PathBuf], req: &Request) -> Vec<Prepared> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len());
+    if workers <= 1 {
+        return files.iter().map(|f| prepare(f, req)).collect();
     }
-    let dir = output_dir.map_or_else(PathBuf::new, Path::to_path_buf);
-    for f in files {
-        let path = dir.join(&f.name);
-        crate::gen::write_if_changed(&path, &f.contents)
-            .map_err(|e| DriverError::Write(path.display().to_string(), e))?;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<Prepared>> = Vec::new();
+    slots.resize_with(files.len(), || None);
+    let done = std::sync::Mutex::new(slots);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let p = prepare(file, req);
+                if let Ok(mut slots) = done.lock() {
+                    slots[i] = Some(p);
+                }
+            });
+        }
+    });
+    let slots = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    // A slot is empty only if its worker panicked; compile it again here so the panic (a bug)
+    // surfaces on this thread with its message.
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(p, f)| p.unwrap_or_else(|| prepare(f, req)))
+        .collect()
+}
+
+/// Compiles one file and, in generate mode, generates its Rust (and the `--impl` skeleton).
+fn prepare(file: &Path, req: &Request) -> Prepared {
+    let comp = compile_file(file, &req.options);
+    let mut generated = Vec::new();
+    if let Mode::Generate { implementation, .. } = &req.mode {
+        if let Some(model) = comp.model.as_ref().filter(|_| !comp.has_errors()) {
+            let options = crate::gen::Options {
+                include_dirs: req.options.include_dirs.clone(),
+                ..crate::gen::Options::default()
+            };
+            generated = crate::gen::generate(model, &comp.sources, &options);
+            if *implementation {
+                generated.extend(crate::gen::generate_skeleton(
+                    model,
+                    &comp.sources,
+                    &options,
+                ));
+            }
+        }
     }
-    Ok(())
+    Prepared { comp, generated }
 }
 
 fn write_all(out: &mut dyn Write, bytes: &[u8], what: &str) -> Result<(), DriverError> {

@@ -9,6 +9,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The compiler allocates many small token trees; mimalloc makes that markedly cheaper than
+/// the system allocator (measured on Ice's Slice distribution).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Slice-to-Rust compiler for ZeroC Ice 3.7.
 #[derive(Parser, Debug)]
 #[command(
