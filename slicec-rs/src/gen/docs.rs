@@ -119,6 +119,20 @@ fn markdown(text: &str) -> String {
     let mut in_code = false;
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
+        // `\[`, `\{@`, `\<`: an escaped character (Ice's files write `\["cpp:const"]`).
+        if let Some(e) = rest
+            .strip_prefix('\\')
+            .and_then(|r| r.chars().next())
+            .filter(|e| matches!(e, '[' | ']' | '{' | '}' | '@' | '<' | '&'))
+        {
+            if in_code {
+                out.push(e);
+            } else {
+                push_escaped(&mut out, e);
+            }
+            rest = &rest[1 + e.len_utf8()..];
+            continue;
+        }
         if c == '{' {
             if let Some((inline, after)) = inline_tag(rest) {
                 out.push_str(&inline);
@@ -382,5 +396,9 @@ mod tests {
             "`x < [y]` &lt;z>"
         );
         assert_eq!(markdown("<code>open"), "`open`");
+        assert_eq!(
+            markdown("<code>\\[\"x\"]</code> \\[y] \\<p>"),
+            "`[\"x\"]` \\[y\\] &lt;p>"
+        );
     }
 }
