@@ -63,3 +63,16 @@ fn interfaces() {
 fn demo() {
     check("demo");
 }
+
+/// `["format:compact"]` and `["format:sliced"]` on operations and interfaces: an explicit
+/// format on both sides, so it wins over `Ice.Default.SlicedFormat`.
+#[test]
+fn class_formats() {
+    check("formats");
+}
+
+/// Javadoc HTML and `{@link}` in Slice doc comments become Markdown.
+#[test]
+fn doc_comment_html() {
+    check("doc_html");
+}

@@ -11,7 +11,9 @@
 //! `<Interface><Operation>Error` (then `_` is appended while it still collides).
 //!
 //! Metadata: `idempotent` (and `["nonmutating"]`) set the mode sent and checked;
-//! `["format:sliced"]` writes classes and exceptions of the results in the sliced format;
+//! `["format:sliced"]` and `["format:compact"]` (on the operation, else on the interface)
+//! choose the class format of the parameters, results and user exceptions over the
+//! communicator's `Ice.Default.SlicedFormat`;
 //! `["amd"]` is accepted with no effect (every method may answer now or later);
 //! `["marshaled-result"]` is accepted with no effect: a result is moved into the
 //! `Dispatch`, so nothing can change it before it is marshaled (`Ready` results are marshaled
@@ -176,11 +178,15 @@ fn uses_classes(ctx: &Ctx, items: &[(Type, Option<i32>)]) -> bool {
     items.iter().any(|(t, _)| ctx.model.uses_classes(*t))
 }
 
-fn sliced_format(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> TokenStream {
+/// The class format `["format:compact"]` or `["format:sliced"]` (on the operation, else on
+/// its interface) asks for; `None` for `["format:default"]` or none (the communicator's
+/// `Ice.Default.SlicedFormat` then).
+fn class_format(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> Option<TokenStream> {
     let rt = ctx.rt();
     match op.format(&ctx.model.interfaces[iface].info) {
-        Some("sliced") => quote!(ice_out.set_format(#rt::encoding::Format::Sliced);),
-        _ => quote!(),
+        Some("sliced") => Some(quote!(#rt::encoding::Format::Sliced)),
+        Some("compact") => Some(quote!(#rt::encoding::Format::Compact)),
+        _ => None,
     }
 }
 
@@ -558,7 +564,7 @@ fn dispatch_arm(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> TokenStream {
     let writes = write_values(ctx, wire_items, &out_ident);
     let out_classes = uses_classes(ctx, &res);
     let flush = out_classes.then(|| quote!(ice_out.write_pending_values();));
-    let format = sliced_format(ctx, iface, op);
+    let with_format = class_format(ctx, iface, op).map(|f| quote!(.with_format(#f)));
     let rpattern = match rvars.as_slice() {
         [] => quote!(()),
         [one] => quote!(#one),
@@ -567,13 +573,13 @@ fn dispatch_arm(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> TokenStream {
     let encode = if res.is_empty() {
         quote!(|_, ()| {})
     } else {
-        quote!(|ice_out, #rpattern| { #format #writes #flush })
+        quote!(|ice_out, #rpattern| { #writes #flush })
     };
     let md = mode(ctx, op);
     quote! {
         #wire => {
             #comm
-            request.dispatch(
+            request #with_format .dispatch(
                 #md,
                 #decode,
                 |#pattern, current| servant.#f(#(#vars,)* current),
@@ -711,7 +717,7 @@ fn proxy_method(ctx: &Ctx, iface: InterfaceId, op: &Operation) -> TokenStream {
     );
     let in_types: Vec<(Type, Option<i32>)> = ins.iter().map(|(p, _)| (p.ty, p.tag)).collect();
     let flush = uses_classes(ctx, &in_types).then(|| quote!(ice_out.write_pending_values();));
-    let format = sliced_format(ctx, iface, op);
+    let format = class_format(ctx, iface, op).map(|f| quote!(ice_out.set_format(#f);));
     let res = results(op);
     let rvars: Vec<Ident> = (0..res.len()).map(|i| format_ident!("r{}", i)).collect();
     // Decode in wire order into r0 (return), r1.. (outs).

@@ -131,7 +131,7 @@ pub mod structs {
             Ok(WithMap { names: input.read()? })
         }
     }
-    /// Fixed-size: a FIXED_SIZE, so sequences of it are sized at once.
+    /// Fixed-size: a FIXED\_SIZE, so sequences of it are sized at once.
     #[derive(Copy, Clone, Debug, Default, PartialEq)]
     pub struct Vec3 {
         /// Slice `::Structs::Vec3::x`.

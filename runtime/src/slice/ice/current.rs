@@ -5,32 +5,32 @@ pub mod ice {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum OperationMode {
-        /// Ordinary operations have <code>Normal</code> mode.  These operations
+        /// Ordinary operations have `Normal` mode.  These operations
         /// modify object state; invoking such an operation twice in a row
         /// has different semantics than invoking it once. The Ice run time
         /// guarantees that it will not violate at-most-once semantics for
-        /// <code>Normal</code> operations.
+        /// `Normal` operations.
         #[default]
         Normal = 0,
-        /// Operations that use the Slice <code>nonmutating</code> keyword must not
+        /// Operations that use the Slice `nonmutating` keyword must not
         /// modify object state. For C++, nonmutating operations generate
-        /// <code>const</code> member functions in the skeleton. In addition, the Ice
+        /// `const` member functions in the skeleton. In addition, the Ice
         /// run time will attempt to transparently recover from certain
         /// run-time errors by re-issuing a failed request and propagate
         /// the failure to the application only if the second attempt
         /// fails.
         ///
-        /// <p class="Deprecated"><code>Nonmutating</code> is deprecated; Use the
-        /// <code>idempotent</code> keyword instead. For C++, to retain the mapping
-        /// of <code>nonmutating</code> operations to C++ <code>const</code>
-        /// member functions, use the <code>\\["cpp:const"\]</code> metadata
+        /// **Deprecated:** `Nonmutating` is deprecated; Use the
+        /// `idempotent` keyword instead. For C++, to retain the mapping
+        /// of `nonmutating` operations to C++ `const`
+        /// member functions, use the `["cpp:const"]` metadata
         /// directive.
         Nonmutating = 1,
-        /// Operations that use the Slice <code>idempotent</code> keyword can modify
+        /// Operations that use the Slice `idempotent` keyword can modify
         /// object state, but invoking an operation twice in a row must
         /// result in the same object state as invoking it once.  For
-        /// example, <code>x = 1</code> is an idempotent statement,
-        /// whereas <code>x += 1</code> is not. For idempotent
+        /// example, `x = 1` is an idempotent statement,
+        /// whereas `x += 1` is not. For idempotent
         /// operations, the Ice run-time uses the same retry behavior
         /// as for nonmutating operations in case of a potentially
         /// recoverable error.

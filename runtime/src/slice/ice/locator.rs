@@ -275,7 +275,7 @@ pub mod ice {
     /// lookup adapters and objects. It is also used by servers to get the
     /// locator registry proxy.
     ///
-    /// <p class="Note">The {@link Locator} interface is intended to be used by
+    /// **Note:** The `Locator` interface is intended to be used by
     /// Ice internals and by locator implementations. Regular user code
     /// should not attempt to use any functionality of this interface
     /// directly.
@@ -876,7 +876,7 @@ pub mod ice {
     /// The Ice locator registry interface. This interface is used by
     /// servers to register adapter endpoints with the locator.
     ///
-    /// <p class="Note"> The {@link LocatorRegistry} interface is intended to be used
+    /// **Note:**  The `LocatorRegistry` interface is intended to be used
     /// by Ice internals and by locator implementations. Regular user
     /// code should not attempt to use any functionality of this interface
     /// directly.
@@ -1217,7 +1217,7 @@ pub mod ice {
     }
     /// This inferface should be implemented by services implementing the
     /// Ice::Locator interface. It should be advertised through an Ice
-    /// object with the identity `Ice/LocatorFinder'. This allows clients
+    /// object with the identity \`Ice/LocatorFinder'. This allows clients
     /// to retrieve the locator proxy with just the endpoint information of
     /// the service.
     ///

@@ -4,7 +4,7 @@ pub mod ice {
     /// An administrative interface for process management. Managed servers must
     /// implement this interface.
     ///
-    /// <p class="Note">A servant implementing this interface is a potential target
+    /// **Note:** A servant implementing this interface is a potential target
     /// for denial-of-service attacks, therefore proper security precautions
     /// should be taken. For example, the servant can use a UUID to make its
     /// identity harder to guess, and be registered in an object adapter with
@@ -14,7 +14,7 @@ pub mod ice {
     pub trait Process: Send + Sync + 'static {
         /// Initiate a graceful shut-down.
         ///
-        /// See also: Communicator#shutdown.
+        /// See also: `Communicator::shutdown`.
         fn shutdown(
             &self,
             current: &crate::dispatch::Current,
@@ -140,7 +140,7 @@ pub mod ice {
         crate::typed_proxy_factories!();
         /// Initiate a graceful shut-down.
         ///
-        /// See also: Communicator#shutdown.
+        /// See also: `Communicator::shutdown`.
         pub fn shutdown(
             &self,
         ) -> impl ::std::future::Future<

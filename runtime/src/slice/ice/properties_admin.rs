@@ -4,7 +4,7 @@ pub mod ice {
     /// A simple collection of properties, represented as a dictionary of
     /// key/value pairs. Both key and value are strings.
     ///
-    /// See also: Properties#getPropertiesForPrefix.
+    /// See also: `Properties::getPropertiesForPrefix`.
     pub type PropertyDict = ::std::collections::HashMap<String, String>;
     /// The PropertiesAdmin interface provides remote access to the properties
     /// of a communicator.
@@ -24,8 +24,8 @@ pub mod ice {
             key: String,
             current: &crate::dispatch::Current,
         ) -> crate::dispatch::Dispatch<String, crate::Error>;
-        /// Get all properties whose keys begin with <em>prefix</em>. If
-        /// <em>prefix</em> is an empty string then all properties are returned.
+        /// Get all properties whose keys begin with *prefix*. If
+        /// *prefix* is an empty string then all properties are returned.
         ///
         /// # Parameters
         /// * `prefix`: The prefix to search for (empty string if none).
@@ -40,7 +40,7 @@ pub mod ice {
         /// Update the communicator's properties with the given property set.
         ///
         /// # Parameters
-        /// * `new_properties`: Properties to be added, changed, or removed. If an entry in <em>newProperties</em> matches the name of an existing property, that property's value is replaced with the new value. If the new value is an empty string, the property is removed. Any existing properties that are not modified or removed by the entries in newProperties are retained with their original values.
+        /// * `new_properties`: Properties to be added, changed, or removed. If an entry in *newProperties* matches the name of an existing property, that property's value is replaced with the new value. If the new value is an empty string, the property is removed. Any existing properties that are not modified or removed by the entries in newProperties are retained with their original values.
         fn set_properties(
             &self,
             new_properties: PropertyDict,
@@ -213,8 +213,8 @@ pub mod ice {
                 )
             }
         }
-        /// Get all properties whose keys begin with <em>prefix</em>. If
-        /// <em>prefix</em> is an empty string then all properties are returned.
+        /// Get all properties whose keys begin with *prefix*. If
+        /// *prefix* is an empty string then all properties are returned.
         ///
         /// # Parameters
         /// * `prefix`: The prefix to search for (empty string if none).
@@ -257,7 +257,7 @@ pub mod ice {
         /// Update the communicator's properties with the given property set.
         ///
         /// # Parameters
-        /// * `new_properties`: Properties to be added, changed, or removed. If an entry in <em>newProperties</em> matches the name of an existing property, that property's value is replaced with the new value. If the new value is an empty string, the property is removed. Any existing properties that are not modified or removed by the entries in newProperties are retained with their original values.
+        /// * `new_properties`: Properties to be added, changed, or removed. If an entry in *newProperties* matches the name of an existing property, that property's value is replaced with the new value. If the new value is an empty string, the property is removed. Any existing properties that are not modified or removed by the entries in newProperties are retained with their original values.
         pub fn set_properties(
             &self,
             new_properties: &PropertyDict,

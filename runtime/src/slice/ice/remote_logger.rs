@@ -5,14 +5,14 @@ pub mod ice {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[repr(i32)]
     pub enum LogMessageType {
-        /// The {@link Logger} received a print message.
+        /// The `Logger` received a print message.
         #[default]
         PrintMessage = 0,
-        /// The {@link Logger} received a trace message.
+        /// The `Logger` received a trace message.
         TraceMessage = 1,
-        /// The {@link Logger} received a warning message.
+        /// The `Logger` received a warning message.
         WarningMessage = 2,
-        /// The {@link Logger} received an error message.
+        /// The `Logger` received an error message.
         ErrorMessage = 3,
     }
     impl crate::encoding::Encode for LogMessageType {
@@ -48,14 +48,14 @@ pub mod ice {
             )
         }
     }
-    /// A sequence of {@link LogMessageType}
+    /// A sequence of `LogMessageType`
     pub type LogMessageTypeSeq = Vec<LogMessageType>;
     /// A complete log message.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub struct LogMessage {
-        /// The type of message sent to the {@link Logger}.
+        /// The type of message sent to the `Logger`.
         pub r#type: LogMessageType,
-        /// The date and time when the {@link Logger} received this message, expressed
+        /// The date and time when the `Logger` received this message, expressed
         /// as the number of microseconds since the Unix Epoch (00:00:00 UTC on 1 January 1970)
         pub timestamp: i64,
         /// For a message of type trace, the trace category of this log message;
@@ -84,10 +84,10 @@ pub mod ice {
             })
         }
     }
-    /// A sequence of {@link LogMessage}.
+    /// A sequence of `LogMessage`.
     pub type LogMessageSeq = Vec<LogMessage>;
     /// The Ice remote logger interface. An application can implement a
-    /// RemoteLogger to receive the log messages sent to the local {@link Logger}
+    /// RemoteLogger to receive the log messages sent to the local `Logger`
     /// of another Ice application.
     ///
     /// Servant trait of `::Ice::RemoteLogger`: implement it, wrap the servant in [`RemoteLoggerServant`] and add it to an object adapter.
@@ -375,7 +375,7 @@ pub mod ice {
         }
     }
     /// The interface of the admin object that allows an Ice application the attach its
-    /// {@link RemoteLogger} to the {@link Logger} of this admin object's Ice communicator.
+    /// `RemoteLogger` to the `Logger` of this admin object's Ice communicator.
     ///
     /// Servant trait of `::Ice::LoggerAdmin`: implement it, wrap the servant in [`LoggerAdminServant`] and add it to an object adapter.
     pub trait LoggerAdmin: Send + Sync + 'static {

@@ -2,7 +2,7 @@
 /// Slice `::Ice`.
 pub mod ice {
     /// The Ice router interface. Routers can be set either globally with
-    /// {@link Communicator#setDefaultRouter}, or with <code>ice_router</code> on specific
+    /// `Communicator::setDefaultRouter`, or with `ice_router` on specific
     /// proxies.
     ///
     /// Servant trait of `::Ice::Router`: implement it, wrap the servant in [`RouterServant`] and add it to an object adapter.
@@ -305,7 +305,7 @@ pub mod ice {
     }
     /// This inferface should be implemented by services implementing the
     /// Ice::Router interface. It should be advertised through an Ice
-    /// object with the identity `Ice/RouterFinder'. This allows clients to
+    /// object with the identity \`Ice/RouterFinder'. This allows clients to
     /// retrieve the router proxy with just the endpoint information of the
     /// service.
     ///
