@@ -2,8 +2,8 @@
 //! distribution and from the valid files of the Slice corpus; `src/lib.rs` mounts them all.
 //!
 //! Environment overrides: `ICE_SLICE_DIR` (Ice's Slice files, default
-//! `/usr/share/ice/slice`), `SLICE_CORPUS_DIR` (default `../../../shared/slice/corpus/valid`
-//! relative to this crate).
+//! `/usr/share/ice/slice`), `SLICE_CORPUS_DIR` (the corpus root, holding `valid/`; default `../../../shared/slice/corpus`
+//! relative to this crate, as for slice-parser's and slicec-rs's tests).
 
 use slicec_rs::Builder;
 use std::fmt::Write as _;
@@ -114,10 +114,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // The corpus.
     let corpus = std::env::var("SLICE_CORPUS_DIR")
         .map(PathBuf::from)
-        .ok()
-        .into_iter()
-        .chain([manifest.join("../../../shared/slice/corpus/valid")])
-        .find(|p| p.is_dir())
+        .unwrap_or_else(|_| manifest.join("../../../shared/slice/corpus"))
+        .join("valid");
+    let corpus = Some(corpus)
+        .filter(|p| p.is_dir())
         .ok_or("the Slice corpus is missing: set SLICE_CORPUS_DIR")?;
     let target = out.join("corpus");
     std::fs::create_dir_all(&target)?;
