@@ -2,8 +2,8 @@
 //! dispatch thread serves 1,000 concurrent 200 ms calls in about 200 ms when the servant
 //! answers `Pending` (a future, a promise completed by a worker thread, a call chained to
 //! another adapter, an `async` block), while a synchronous servant needs 10 × 200 ms for 10.
-//! Bounds are generous for a loaded 2-core machine: the "under 1 s" is checked as
-//! under 1.5 s.
+//! The 1,000-call bound is the "under 1 s" (measured: 0.24 to 0.37 s on a loaded
+//! 2-core machine).
 
 mod interop_server_support;
 
@@ -103,7 +103,7 @@ fn one_dispatch_thread_serves_a_thousand_pending_calls() {
         let (t, errors, texts) = measure(&front, op, 1000);
         assert_eq!(errors, 0, "{op}: {texts:?}");
         assert!(t >= 0.2, "{op}: 1000 calls of 200 ms in {t:.3} s?");
-        assert!(t < 1.5, "{op}: 1000 concurrent 200 ms calls took {t:.3} s");
+        assert!(t < 1.0, "{op}: 1000 concurrent 200 ms calls took {t:.3} s");
     }
 }
 
