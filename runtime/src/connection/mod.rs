@@ -743,12 +743,19 @@ impl ReplySink for ServerSink {
     fn finish_without_reply(self: Box<Self>) {}
 }
 
+/// The most messages one write gathers (well under the kernel's `IOV_MAX`).
+const BATCH_MAX_MESSAGES: usize = 64;
+
+/// The most bytes one write gathers once it holds more than one message.
+const BATCH_MAX_BYTES: usize = 256 * 1024;
+
 async fn write_loop(
     shared: Arc<Shared>,
     mut wr: OwnedWriteHalf,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
 ) {
     let mut state_rx = shared.state.subscribe();
+    let mut batch: Vec<Outgoing> = Vec::with_capacity(BATCH_MAX_MESSAGES);
     loop {
         let msg = tokio::select! {
             m = rx.recv() => match m {
@@ -757,11 +764,27 @@ async fn write_loop(
             },
             () = wait_closed(&mut state_rx) => break,
         };
-        shared.trace_message("sending", &msg.bytes);
+        // Every message already queued goes out with this one, in one system call.
+        let mut size = msg.bytes.len();
+        batch.push(msg);
+        while batch.len() < BATCH_MAX_MESSAGES && size < BATCH_MAX_BYTES {
+            match rx.try_recv() {
+                Ok(m) => {
+                    size += m.bytes.len();
+                    batch.push(m);
+                }
+                Err(_) => break,
+            }
+        }
+        for m in &batch {
+            shared.trace_message("sending", &m.bytes);
+        }
         let result = tokio::select! {
-            r = write_with_progress(&mut wr, &msg.bytes, shared.config.write_timeout) => r,
+            r = write_with_progress(&mut wr, &batch, shared.config.write_timeout) => r,
             () = wait_closed(&mut state_rx) => break,
         };
+        // Written: the messages give their share of the write queue back.
+        batch.clear();
         if let Err(e) = result {
             shared.set_closed(e);
             break;
@@ -773,12 +796,23 @@ async fn write_loop(
     let _ = wr.shutdown().await;
 }
 
-/// Writes `bytes`, failing when a write makes no progress for `limit` (zero: no limit): a
-/// peer that stopped reading cannot hold the connection forever.
-async fn write_with_progress(wr: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> Result<()> {
-    let mut written = 0;
-    while written < bytes.len() {
-        let write = wr.write(&bytes[written..]);
+/// Writes every message of `batch` in order (vectored writes), failing when a write makes no
+/// progress for `limit` (zero: no limit): a peer that stopped reading cannot hold the
+/// connection forever.
+async fn write_with_progress(
+    wr: &mut OwnedWriteHalf,
+    batch: &[Outgoing],
+    limit: Duration,
+) -> Result<()> {
+    // The first message not completely written, and how much of it was.
+    let (mut index, mut offset) = (0, 0);
+    while index < batch.len() {
+        let slices: Vec<std::io::IoSlice<'_>> = batch[index..]
+            .iter()
+            .enumerate()
+            .map(|(i, m)| std::io::IoSlice::new(if i == 0 { &m.bytes[offset..] } else { &m.bytes }))
+            .collect();
+        let write = wr.write_vectored(&slices);
         let n = if limit.is_zero() {
             write.await
         } else {
@@ -790,10 +824,21 @@ async fn write_with_progress(wr: &mut OwnedWriteHalf, bytes: &[u8], limit: Durat
             })?
         }
         .map_err(|e| map_io_error(&e, "write"))?;
-        if n == 0 {
+        let empty_left = slices.iter().all(|s| s.is_empty());
+        if n == 0 && !empty_left {
             return Err(Error::ConnectionLost("write returned 0 bytes".into()));
         }
-        written += n;
+        let mut n = n;
+        while let Some(m) = batch.get(index) {
+            let left = m.bytes.len() - offset;
+            if n < left {
+                offset += n;
+                break;
+            }
+            n -= left;
+            index += 1;
+            offset = 0;
+        }
     }
     Ok(())
 }
