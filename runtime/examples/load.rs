@@ -4,6 +4,7 @@
 //! (one dispatch thread, a servant answering `ice_ping`), then drives it from this process
 //! with 64 `ice_ping` calls in flight over 4 connections for 3 s and prints the calls per
 //! second and the server's CPU time per call (utime + stime from `/proc/<pid>/stat`).
+//! `load IN_FLIGHT CONNECTIONS` changes the load (e.g. `load 1 1` for latency-bound calls);
 //! `load server` runs only the server and prints its proxy on stdout.
 
 use ice_runtime::communicator::Communicator;
@@ -16,8 +17,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CONNECTIONS: usize = 4;
-const IN_FLIGHT: usize = 64;
 const SECONDS: u64 = 3;
 
 /// Answers only the built-in operations.
@@ -68,7 +67,7 @@ fn cpu_ticks(pid: u32) -> u64 {
     get(11) + get(12)
 }
 
-fn client() -> Result<(), Box<dyn std::error::Error>> {
+fn client(in_flight: usize, connections: usize) -> Result<(), Box<dyn std::error::Error>> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
         .arg("server")
@@ -85,11 +84,13 @@ fn client() -> Result<(), Box<dyn std::error::Error>> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     let mut communicators = Vec::new();
-    for _ in 0..CONNECTIONS {
+    for c in 0..connections {
         let communicator = Communicator::with_properties(Properties::new())?;
         let proxy = communicator.string_to_proxy(&proxy_text)?;
         communicator.block_on(proxy.ice_ping())??;
-        for _ in 0..IN_FLIGHT / CONNECTIONS {
+        // Spread `in_flight` calls over the connections, the first ones taking the remainder.
+        let here = in_flight / connections + usize::from(c < in_flight % connections);
+        for _ in 0..here {
             let proxy = proxy.clone();
             let (calls, counting, stop) = (calls.clone(), counting.clone(), stop.clone());
             threads.push(communicator.runtime_handle().spawn(async move {
@@ -137,6 +138,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().nth(1).as_deref() == Some("server") {
         server()
     } else {
-        client()
+        let arg = |i: usize, default: usize| {
+            std::env::args()
+                .nth(i)
+                .and_then(|a| a.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+                .unwrap_or(default)
+        };
+        client(arg(1, 64), arg(2, 4))
     }
 }
