@@ -88,7 +88,7 @@ pub struct InvokeFailure {
 
 struct Shared {
     config: ConnectionConfig,
-    description: String,
+    description: Arc<str>,
     local: SocketAddr,
     remote: SocketAddr,
     /// Unbounded as a channel, bounded in bytes by `write_budget`.
@@ -184,7 +184,7 @@ impl Connection {
         let budget_max = u32::try_from(config.write_queue_max.max(HEADER_SIZE)).unwrap_or(u32::MAX);
         let dispatch_max = u32::try_from(config.max_dispatches.max(1)).unwrap_or(u32::MAX);
         let shared = Arc::new(Shared {
-            description: format!("local address = {local}\nremote address = {remote}"),
+            description: format!("local address = {local}\nremote address = {remote}").into(),
             local,
             remote,
             out,

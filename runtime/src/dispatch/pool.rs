@@ -113,7 +113,7 @@ struct PoolState {
     held: bool,
     shutdown: bool,
     /// Connections with a request on a thread now (with `Serialize`).
-    serial_busy: HashSet<String>,
+    serial_busy: HashSet<Arc<str>>,
     /// Connections waiting for room in the queue.
     wakers: Vec<Waker>,
     handles: Vec<std::thread::JoinHandle<()>>,
