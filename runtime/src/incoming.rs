@@ -38,8 +38,9 @@ pub struct IncomingRequest {
     /// The parameter encapsulation's body (after its 6-byte header).
     pub params: Vec<u8>,
     /// Description of the connection it came on (for `Current` and logs), e.g.
-    /// `local address = 127.0.0.1:10000\nremote address = 127.0.0.1:53422`.
-    pub connection_description: String,
+    /// `local address = 127.0.0.1:10000\nremote address = 127.0.0.1:53422`; shared by every
+    /// request of the connection.
+    pub connection_description: std::sync::Arc<str>,
 }
 
 /// Receives replies built by a [`Responder`]; implemented by connections.

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::identity::{Context, Identity, OperationMode, ReplyStatus};
 use crate::incoming::{IncomingRequest, HEADER_SIZE};
 use std::io::Read;
+use std::sync::Arc;
 
 /// The magic bytes every message starts with: `IceP`.
 pub const MAGIC: [u8; 4] = [b'I', b'c', b'e', b'P'];
@@ -380,7 +381,7 @@ fn read_context(input: &mut InputStream<'_>) -> Result<Context, MarshalError> {
 fn read_request_fields(
     input: &mut InputStream<'_>,
     request_id: i32,
-    connection_description: &str,
+    connection_description: &Arc<str>,
 ) -> Result<IncomingRequest, MarshalError> {
     let name = input.read_string()?;
     let category = input.read_string()?;
@@ -404,7 +405,7 @@ fn read_request_fields(
         context,
         encoding,
         params,
-        connection_description: connection_description.to_owned(),
+        connection_description: Arc::clone(connection_description),
     })
 }
 
@@ -572,7 +573,7 @@ fn check_fully_read(input: &InputStream<'_>) -> Result<()> {
 pub fn decode_body(
     message_type: MessageType,
     body: &[u8],
-    connection_description: &str,
+    connection_description: &Arc<str>,
 ) -> Result<Message> {
     let mut input = InputStream::new(body);
     let message = match message_type {
@@ -621,6 +622,7 @@ pub fn read_message(bytes: &[u8], max: usize) -> Result<Message> {
             Error::Protocol(format!("message of {} bytes has no header", bytes.len()))
         })?;
     let header = parse_header(header_bytes, max)?;
+    let no_connection: Arc<str> = Arc::from("");
     if header.size != bytes.len() {
         return Err(Error::Protocol(format!(
             "header announces {} bytes, the message has {}",
@@ -630,9 +632,9 @@ pub fn read_message(bytes: &[u8], max: usize) -> Result<Message> {
     }
     if header.compression == 2 && header.carries_body() {
         let message = decompress(bytes, max)?;
-        decode_body(header.message_type, &message[HEADER_SIZE..], "")
+        decode_body(header.message_type, &message[HEADER_SIZE..], &no_connection)
     } else {
-        decode_body(header.message_type, &bytes[HEADER_SIZE..], "")
+        decode_body(header.message_type, &bytes[HEADER_SIZE..], &no_connection)
     }
 }
 

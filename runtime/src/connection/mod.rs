@@ -6,9 +6,12 @@
 //!   delivers replies to waiting invocations by request id, and hands requests to the
 //!   [`RequestHandler`] in arrival order, holding one dispatch permit per request so that at
 //!   most `MaxDispatches` are outstanding (it stops reading at the limit: back-pressure);
-//! * the **writer** writes queued messages in order; the queue is bounded in bytes
-//!   (`write_queue_max`): invocations wait for room, replies that find no room mean that the
-//!   peer stopped reading, and the connection is closed;
+//! * the **writer** writes queued messages in order, all those queued at the time in one
+//!   vectored write; the queue is bounded in bytes (`write_queue_max`): invocations wait for
+//!   room, replies that find no room mean that the peer stopped reading, and the connection is
+//!   closed. A reply completed while nothing is queued (and, on a dispatch thread, with no
+//!   other request waiting for that thread) is written to the socket by the completing thread
+//!   itself, without waking the writer; what the socket does not take is queued;
 //! * the **monitor** implements Ice 3.7's ACM (heartbeats and idle/timeout closing).
 //!
 //! A connection never panics or grows without bound on hostile input: any protocol violation
@@ -56,6 +59,17 @@ struct Outgoing {
     _budget: Option<OwnedSemaphorePermit>,
 }
 
+/// Lets the thread that completes a reply write it to the socket itself (no wake-up of the
+/// writer task) when nothing is queued. Messages stay whole on the wire: a direct write
+/// happens only with `queued == 0` and under this lock, and whatever part of it the socket
+/// does not take is queued before the lock is released, so the writer sends it next.
+struct Direct {
+    /// Messages in the channel or being written by the writer task.
+    queued: usize,
+    /// The socket's write half while the writer task runs.
+    wr: Option<Arc<OwnedWriteHalf>>,
+}
+
 /// Invocations waiting for their reply, by request id.
 struct Pending {
     next_id: i32,
@@ -74,11 +88,13 @@ pub struct InvokeFailure {
 
 struct Shared {
     config: ConnectionConfig,
-    description: String,
+    description: Arc<str>,
     local: SocketAddr,
     remote: SocketAddr,
     /// Unbounded as a channel, bounded in bytes by `write_budget`.
     out: mpsc::UnboundedSender<Outgoing>,
+    /// Who may write to the socket now: see [`Direct`].
+    direct: Mutex<Direct>,
     write_budget: Arc<Semaphore>,
     budget_max: u32,
     pending: Mutex<Pending>,
@@ -163,14 +179,19 @@ impl Connection {
             .peer_addr()
             .map_err(|e| Error::Socket(format!("remote address: {e}")))?;
         let (rd, wr) = stream.into_split();
+        let wr = Arc::new(wr);
         let (out, out_rx) = mpsc::unbounded_channel();
         let budget_max = u32::try_from(config.write_queue_max.max(HEADER_SIZE)).unwrap_or(u32::MAX);
         let dispatch_max = u32::try_from(config.max_dispatches.max(1)).unwrap_or(u32::MAX);
         let shared = Arc::new(Shared {
-            description: format!("local address = {local}\nremote address = {remote}"),
+            description: format!("local address = {local}\nremote address = {remote}").into(),
             local,
             remote,
             out,
+            direct: Mutex::new(Direct {
+                queued: 0,
+                wr: Some(wr.clone()),
+            }),
             write_budget: Arc::new(Semaphore::new(budget_max as usize)),
             budget_max,
             pending: Mutex::new(Pending {
@@ -331,14 +352,10 @@ impl Connection {
         if let Some(e) = shared.unusable() {
             return Err(not_sent(e));
         }
-        if shared
-            .out
-            .send(Outgoing {
-                bytes: message,
-                _budget: Some(budget),
-            })
-            .is_err()
-        {
+        if !shared.enqueue(Outgoing {
+            bytes: message,
+            _budget: Some(budget),
+        }) {
             return Err(not_sent(Error::ConnectionLost("connection closed".into())));
         }
         let Some(rx) = reply_rx else { return Ok(None) };
@@ -462,33 +479,79 @@ impl Shared {
         self.pending_empty.notify_waiters();
     }
 
+    /// Queues a message for the writer task; false when the writer is gone.
+    fn enqueue(&self, message: Outgoing) -> bool {
+        let mut direct = self.direct.lock();
+        direct.queued += 1;
+        self.out.send(message).is_ok()
+    }
+
     /// Queues a small control message (validate, close) outside the write budget.
     fn send_control(&self, message: &[u8]) {
-        let _ = self.out.send(Outgoing {
+        let _ = self.enqueue(Outgoing {
             bytes: message.to_vec(),
             _budget: None,
         });
     }
 
-    /// Queues a reply without waiting; a full queue means the peer does not read: close.
+    /// Sends a reply without waiting: written to the socket at once when nothing is queued
+    /// and the socket takes it, queued otherwise; a full queue means the peer does not read:
+    /// close.
     fn send_reply(&self, message: Vec<u8>) {
         if matches!(*self.state.borrow(), State::Closed(_)) {
             return;
         }
-        let want = u32::try_from(message.len())
-            .unwrap_or(u32::MAX)
-            .min(self.budget_max);
-        match self.write_budget.clone().try_acquire_many_owned(want) {
-            Ok(budget) => {
-                let _ = self.out.send(Outgoing {
-                    bytes: message,
-                    _budget: Some(budget),
-                });
+        let failure = {
+            let mut direct = self.direct.lock();
+            let mut rest = &message[..];
+            // With protocol tracing on, every message goes through the writer, which traces it.
+            // A dispatch thread with more requests to run leaves the reply to the writer, which
+            // then sends the replies of the whole burst together.
+            if direct.queued == 0
+                && self.config.trace_protocol < 1
+                && !crate::dispatch::pool::more_work_queued()
+            {
+                if let Some(wr) = &direct.wr {
+                    match wr.as_ref().try_write(&message) {
+                        Ok(n) if n >= message.len() => {
+                            self.last_write.store(self.elapsed_ms(), Ordering::Relaxed);
+                            return;
+                        }
+                        Ok(n) => rest = &message[n..],
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                        Err(e) => {
+                            drop(direct);
+                            self.set_closed(map_io_error(&e, "write"));
+                            return;
+                        }
+                    }
+                }
             }
-            Err(_) => self.set_closed(Error::ConnectionLost(format!(
-                "the peer does not read its replies: more than {} bytes are waiting to be written",
-                self.budget_max
-            ))),
+            let want = u32::try_from(rest.len())
+                .unwrap_or(u32::MAX)
+                .min(self.budget_max);
+            match self.write_budget.clone().try_acquire_many_owned(want) {
+                Ok(budget) => {
+                    let bytes = if rest.len() == message.len() {
+                        message
+                    } else {
+                        rest.to_vec()
+                    };
+                    direct.queued += 1;
+                    let _ = self.out.send(Outgoing {
+                        bytes,
+                        _budget: Some(budget),
+                    });
+                    None
+                }
+                Err(_) => Some(Error::ConnectionLost(format!(
+                    "the peer does not read its replies: more than {} bytes are waiting to be written",
+                    self.budget_max
+                ))),
+            }
+        };
+        if let Some(e) = failure {
+            self.set_closed(e);
         }
     }
 
@@ -743,12 +806,19 @@ impl ReplySink for ServerSink {
     fn finish_without_reply(self: Box<Self>) {}
 }
 
+/// The most messages one write gathers (well under the kernel's `IOV_MAX`).
+const BATCH_MAX_MESSAGES: usize = 64;
+
+/// The most bytes one write gathers once it holds more than one message.
+const BATCH_MAX_BYTES: usize = 256 * 1024;
+
 async fn write_loop(
     shared: Arc<Shared>,
-    mut wr: OwnedWriteHalf,
+    wr: Arc<OwnedWriteHalf>,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
 ) {
     let mut state_rx = shared.state.subscribe();
+    let mut batch: Vec<Outgoing> = Vec::with_capacity(BATCH_MAX_MESSAGES);
     loop {
         let msg = tokio::select! {
             m = rx.recv() => match m {
@@ -757,11 +827,31 @@ async fn write_loop(
             },
             () = wait_closed(&mut state_rx) => break,
         };
-        shared.trace_message("sending", &msg.bytes);
+        // Every message already queued goes out with this one, in one system call.
+        let mut size = msg.bytes.len();
+        batch.push(msg);
+        while batch.len() < BATCH_MAX_MESSAGES && size < BATCH_MAX_BYTES {
+            match rx.try_recv() {
+                Ok(m) => {
+                    size += m.bytes.len();
+                    batch.push(m);
+                }
+                Err(_) => break,
+            }
+        }
+        for m in &batch {
+            shared.trace_message("sending", &m.bytes);
+        }
         let result = tokio::select! {
-            r = write_with_progress(&mut wr, &msg.bytes, shared.config.write_timeout) => r,
+            r = write_with_progress(wr.as_ref().as_ref(), &batch, shared.config.write_timeout) => r,
             () = wait_closed(&mut state_rx) => break,
         };
+        {
+            let mut direct = shared.direct.lock();
+            direct.queued = direct.queued.saturating_sub(batch.len());
+        }
+        // Written: the messages give their share of the write queue back.
+        batch.clear();
         if let Err(e) = result {
             shared.set_closed(e);
             break;
@@ -770,15 +860,24 @@ async fn write_loop(
             .last_write
             .store(shared.elapsed_ms(), Ordering::Relaxed);
     }
-    let _ = wr.shutdown().await;
+    // Dropping the last handle on the write half shuts the socket's sending side down.
+    shared.direct.lock().wr = None;
+    drop(wr);
 }
 
-/// Writes `bytes`, failing when a write makes no progress for `limit` (zero: no limit): a
-/// peer that stopped reading cannot hold the connection forever.
-async fn write_with_progress(wr: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> Result<()> {
-    let mut written = 0;
-    while written < bytes.len() {
-        let write = wr.write(&bytes[written..]);
+/// Writes every message of `batch` in order (vectored writes), failing when a write makes no
+/// progress for `limit` (zero: no limit): a peer that stopped reading cannot hold the
+/// connection forever.
+async fn write_with_progress(wr: &TcpStream, batch: &[Outgoing], limit: Duration) -> Result<()> {
+    // The first message not completely written, and how much of it was.
+    let (mut index, mut offset) = (0, 0);
+    while index < batch.len() {
+        let slices: Vec<std::io::IoSlice<'_>> = batch[index..]
+            .iter()
+            .enumerate()
+            .map(|(i, m)| std::io::IoSlice::new(if i == 0 { &m.bytes[offset..] } else { &m.bytes }))
+            .collect();
+        let write = write_vectored(wr, &slices);
         let n = if limit.is_zero() {
             write.await
         } else {
@@ -790,12 +889,34 @@ async fn write_with_progress(wr: &mut OwnedWriteHalf, bytes: &[u8], limit: Durat
             })?
         }
         .map_err(|e| map_io_error(&e, "write"))?;
-        if n == 0 {
+        let empty_left = slices.iter().all(|s| s.is_empty());
+        if n == 0 && !empty_left {
             return Err(Error::ConnectionLost("write returned 0 bytes".into()));
         }
-        written += n;
+        let mut n = n;
+        while let Some(m) = batch.get(index) {
+            let left = m.bytes.len() - offset;
+            if n < left {
+                offset += n;
+                break;
+            }
+            n -= left;
+            index += 1;
+            offset = 0;
+        }
     }
     Ok(())
+}
+
+/// One vectored write once the socket is writable (`&TcpStream`: direct writers share it).
+async fn write_vectored(wr: &TcpStream, slices: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+    loop {
+        wr.writable().await?;
+        match wr.try_write_vectored(slices) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            r => return r,
+        }
+    }
 }
 
 async fn monitor_loop(shared: Arc<Shared>) {

@@ -25,8 +25,9 @@ pub struct Current {
     pub request_id: i32,
     /// The encoding of the parameters; results and exceptions are written in it too.
     pub encoding: EncodingVersion,
-    /// Description of the connection the request came on (local and remote addresses).
-    pub connection: String,
+    /// Description of the connection the request came on (local and remote addresses);
+    /// shared by every request of the connection.
+    pub connection: std::sync::Arc<str>,
 }
 
 impl Current {

@@ -113,7 +113,7 @@ struct PoolState {
     held: bool,
     shutdown: bool,
     /// Connections with a request on a thread now (with `Serialize`).
-    serial_busy: HashSet<String>,
+    serial_busy: HashSet<Arc<str>>,
     /// Connections waiting for room in the queue.
     wakers: Vec<Waker>,
     handles: Vec<std::thread::JoinHandle<()>>,
@@ -124,6 +124,14 @@ thread_local! {
     static THIS_POOL: RefCell<Option<Weak<PoolShared>>> = const { RefCell::new(None) };
     /// The adapter whose dispatch thread this is.
     static THIS_ADAPTER: RefCell<Option<Runner>> = const { RefCell::new(None) };
+    /// Whether more jobs were queued when this dispatch thread took its current one.
+    static MORE_QUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is a dispatch thread with more jobs waiting behind the one it
+/// runs: its replies had better be queued (and written together) than written one by one.
+pub(crate) fn more_work_queued() -> bool {
+    MORE_QUEUED.with(std::cell::Cell::get)
 }
 
 impl Pool {
@@ -291,6 +299,7 @@ fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
                 if !st.held {
                     if let Some(job) = take_job(&pool.config, &mut st) {
                         st.busy += 1;
+                        MORE_QUEUED.with(|m| m.set(!st.queue.is_empty()));
                         let wakers = if st.queue.len() < pool.config.queue_max {
                             std::mem::take(&mut st.wakers)
                         } else {
