@@ -7,7 +7,7 @@
 #                         [--skip-rust-client] [--port P]
 #   --quick            1 repetition, 1 s windows, cases latency,tp1,tp16,tp64,bytes,amd10,amd1000,amd10000
 #   default            3 repetitions, 2 s windows, every case of run.sh plus amd10000
-# Environment: ANCHORS_SRC (default /work/shared/anchors), ANCHORS_DIR (scratch build copy,
+# Environment: ANCHORS_SRC (default ../shared/anchors beside the repository), ANCHORS_DIR (scratch build copy,
 # default target/anchors), CARGO_TARGET_DIR (default target), RESULTS (default target/bench-results).
 #
 # Servers: cpp-sync, cpp-amd (ZeroC presets), rust-sync, rust-amd; ratios against cpp-amd. Every
@@ -16,7 +16,7 @@
 # measurements: the client is the only difference).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ANCHORS_SRC=${ANCHORS_SRC:-/work/shared/anchors}
+ANCHORS_SRC=${ANCHORS_SRC:-$ROOT/../shared/anchors}
 ANCHORS_DIR=${ANCHORS_DIR:-$ROOT/target/anchors}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 RESULTS=${RESULTS:-$ROOT/target/bench-results}
