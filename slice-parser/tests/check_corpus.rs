@@ -3,12 +3,13 @@
 //! identifier-rule `invalid/lex-*` files exactly slice2py's lines, and every Slice file Ice
 //! ships must compile without any diagnostic.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use slice_parser::diagnostics::Location;
 use slice_parser::{compile_file, Compilation, MacroArg, Options, Severity};
 
-const CORPUS: &str = "/work/shared/slice/corpus";
 const ICE_SLICE_DIR: &str = "/usr/share/ice/slice";
 
 /// The identifier-rule cases of `invalid/lex-*` (the other `lex-` cases are the grammar's).
@@ -115,7 +116,7 @@ fn run(files: &[PathBuf], filter: impl Fn(&[String]) -> Vec<String>) -> Vec<Stri
 
 #[test]
 fn valid_corpus_files_give_exactly_the_reference_output() {
-    let files = ice_files(&Path::new(CORPUS).join("valid"));
+    let files = ice_files(&support::corpus::corpus_dir().join("valid"));
     // The unterminated-comment warning is the preprocessor's, with mcpp's extra source line.
     let failures = run(&files, |want| {
         want.iter()
@@ -133,7 +134,7 @@ fn valid_corpus_files_give_exactly_the_reference_output() {
 
 #[test]
 fn semantic_and_identifier_cases_give_exactly_the_reference_output() {
-    let files: Vec<PathBuf> = ice_files(&Path::new(CORPUS).join("invalid"))
+    let files: Vec<PathBuf> = ice_files(&support::corpus::corpus_dir().join("invalid"))
         .into_iter()
         .filter(|p| {
             let stem = p

@@ -3,6 +3,8 @@
 //! Each case gives a Slice text and the first diagnostic the reference compiler (slice2py
 //! 3.7.8) prints for it, as `LINE: message`, or `ok` when the grammar must accept it.
 
+mod support;
+
 use slice_parser::ast;
 use slice_parser::grammar;
 use slice_parser::preprocess::{self, Preprocessed};
@@ -722,7 +724,7 @@ fn doc_comments_attach_like_the_reference() {
 // ---- the shared corpus ------------------------------------------------------------------
 
 fn corpus() -> PathBuf {
-    PathBuf::from("/work/shared/slice/corpus")
+    support::corpus::corpus_dir()
 }
 
 fn ice_files(dir: &Path) -> Vec<PathBuf> {

@@ -12,12 +12,11 @@ use ice_runtime::incoming::{IncomingRequest, ReplySink, Responder};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Where the golden vectors live.
-pub fn vectors_dir() -> std::path::PathBuf {
-    std::env::var_os("ICE_VECTORS_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| "/work/shared/protocol/vectors".into())
-}
+#[path = "../common/mod.rs"]
+mod common;
+
+/// Where the golden vectors live (the shared locator of the data-driven tests).
+pub use common::vectors_dir;
 
 /// Decodes a lowercase hex string.
 pub fn unhex(s: &str) -> Vec<u8> {
