@@ -189,6 +189,11 @@ where
 /// Threads that merely entered a multi-thread runtime's context (such as dispatch threads)
 /// and plain threads may block.
 pub fn on_runtime_thread() -> bool {
+    // A one-thread adapter dispatches on its own runtime's thread, where servant code may
+    // block as on any dispatch thread (its invocations run on the communicator's runtime).
+    if crate::dispatch::pool::inline_dispatching() {
+        return false;
+    }
     tokio::task::try_id().is_some()
         || Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)

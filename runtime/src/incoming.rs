@@ -138,7 +138,8 @@ impl Drop for Responder {
 
 /// What an object adapter implements to receive requests from its connections.
 pub trait RequestHandler: Send + Sync + 'static {
-    /// Called for each request in arrival order, on a connection's I/O task. Must not block.
+    /// Called for each request in arrival order, on a connection's I/O task. Must not block,
+    /// unless the handler runs the connection on its own dispatch thread (see `io_handle`).
     fn handle_request(&self, request: IncomingRequest, responder: Responder);
 
     /// Whether the handler can take another request now. A connection polls it before
@@ -147,5 +148,11 @@ pub trait RequestHandler: Send + Sync + 'static {
     /// asking is still allowed (the request is then queued beyond the bound).
     fn poll_ready(&self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
         std::task::Poll::Ready(())
+    }
+
+    /// The runtime on which connections accepted for this handler should run (the adapter's
+    /// dispatch thread when it does the I/O itself), or `None` for the accepting runtime.
+    fn io_handle(&self) -> Option<tokio::runtime::Handle> {
+        None
     }
 }

@@ -1,10 +1,12 @@
 //! Object adapters: the map from identity (and facet) to servant, default servants, servant
 //! locators, the adapter's life cycle, and its dispatch threads.
 //!
-//! An adapter is the [`RequestHandler`] of the connections accepted on its endpoints. It never
-//! blocks a connection's task: [`RequestHandler::handle_request`] only queues the request for a
+//! An adapter is the [`RequestHandler`] of the connections accepted on its endpoints. With
+//! several dispatch threads, [`RequestHandler::handle_request`] only queues the request for a
 //! dispatch thread (see [`crate::dispatch`]), and [`RequestHandler::poll_ready`] tells the
-//! connection to stop reading while the queue is full or the adapter is holding.
+//! connection to stop reading while the queue is full or the adapter is holding. With one
+//! dispatch thread (Ice's default), that thread runs the adapter's connections itself and
+//! dispatches each request where it was read (see [`crate::dispatch::pool`]).
 
 mod communicator;
 mod endpoints;
@@ -623,22 +625,34 @@ impl RequestHandler for ObjectAdapter {
             return;
         }
         let runner: Runner = Arc::downgrade(&self.shared);
-        self.shared.pool.push(
-            Job {
-                request,
-                responder,
-                token,
-            },
-            &runner,
-        );
+        let job = Job {
+            request,
+            responder,
+            token,
+        };
+        if self.shared.pool.dispatches_inline() {
+            // This is the adapter's one thread, reading its connections: dispatch right here.
+            self.shared.pool.run_inline(job, &runner);
+        } else {
+            self.shared.pool.push(job, &runner);
+        }
     }
 
     fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
         self.shared.pool.poll_ready(cx)
     }
+
+    fn io_handle(&self) -> Option<tokio::runtime::Handle> {
+        self.shared.pool.io_handle().cloned()
+    }
 }
 
 impl AdapterShared {
+    /// The runtime on which pending dispatches run.
+    pub(crate) fn runtime_handle(&self) -> &tokio::runtime::Handle {
+        &self.runtime
+    }
+
     /// Dispatches one request on the calling dispatch thread: find the servant (active map,
     /// default servants, locators), dispatch, and spawn what remains pending.
     pub(crate) fn run_job(self: Arc<Self>, job: Job) {

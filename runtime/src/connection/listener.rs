@@ -90,7 +90,16 @@ async fn accept_loop(
         let inner = inner.clone();
         // Validation is written in its own task so a slow peer cannot stall accepting; the
         // task ends with the connection, which the listener closes.
-        tokio::spawn(async move {
+        let io = handler.io_handle();
+        let moved = io.is_some();
+        let task = async move {
+            let stream = match io_stream(stream, moved) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::debug!(target: "Ice.Network", "connection from {peer} failed: {e}");
+                    return;
+                }
+            };
             let conn = match Connection::accept(stream, config, handler).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -104,8 +113,21 @@ async fn accept_loop(
             }
             conn.closed().await;
             inner.connections.lock().remove(&id);
-        });
+        };
+        match io {
+            Some(io) => drop(io.spawn(task)),
+            None => drop(tokio::spawn(task)),
+        }
     }
+}
+
+/// The accepted socket, moved to the runtime the task now runs on when that is the handler's
+/// own (`moved`): its readiness events are then delivered to that runtime's thread directly.
+fn io_stream(stream: tokio::net::TcpStream, moved: bool) -> std::io::Result<tokio::net::TcpStream> {
+    if !moved {
+        return Ok(stream);
+    }
+    tokio::net::TcpStream::from_std(stream.into_std()?)
 }
 
 /// Listens on a `tcp` endpoint (parsed with [`EndpointData::parse_with`] in server mode); other

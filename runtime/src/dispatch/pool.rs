@@ -1,9 +1,17 @@
 //! The dispatch threads of an object adapter: a bounded pool of OS threads fed by a bounded
 //! queue, with Ice's `ThreadPool` properties (`Size`, `SizeMax`, `Serialize`).
 //!
-//! Synchronous servant code runs here, never on an I/O thread. When the queue is full (or the
-//! adapter is holding), [`Pool::poll_ready`] says so and connections stop reading until a
-//! thread takes work; memory stays bounded. Pending futures never occupy these threads.
+//! Synchronous servant code runs here, never on the communicator's I/O threads. When the queue
+//! is full (or the adapter is holding), [`Pool::poll_ready`] says so and connections stop
+//! reading until a thread takes work; memory stays bounded. Pending futures never occupy these
+//! threads.
+//!
+//! **One thread (`Size` = `SizeMax` = 1, Ice's default): the thread does the I/O too.** As in
+//! Ice's leader/follower pool, the adapter's one thread runs a single-threaded tokio runtime
+//! that owns the adapter's server connections, and a connection's reader dispatches each
+//! request right where it decoded it: no queue, no hand-off between threads, no wake-up per
+//! request. The semantics are those of a one-thread pool: one dispatch at a time, and while a
+//! synchronous servant blocks, the adapter reads nothing (as Ice's thread would).
 
 use crate::incoming::{IncomingRequest, Responder};
 use parking_lot::{Condvar, Mutex};
@@ -101,6 +109,12 @@ struct PoolShared {
     config: ThreadPoolConfig,
     state: Mutex<PoolState>,
     work: Condvar,
+    /// With one thread: the runtime that thread drives (set by [`Pool::start`]).
+    inline: std::sync::OnceLock<tokio::runtime::Handle>,
+    /// Tells the one thread of an inline pool to stop.
+    stop: tokio::sync::Notify,
+    /// Tells the one thread of an inline pool that the queue has work (or holding ended).
+    queued: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -126,6 +140,15 @@ thread_local! {
     static THIS_ADAPTER: RefCell<Option<Runner>> = const { RefCell::new(None) };
     /// Whether more jobs were queued when this dispatch thread took its current one.
     static MORE_QUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether this thread is running a dispatch of an inline pool now.
+    static INLINE_DISPATCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is running a request of a one-thread adapter on the adapter's
+/// own runtime: servant code there may block (as on any dispatch thread), although the thread
+/// is a tokio runtime thread.
+pub(crate) fn inline_dispatching() -> bool {
+    INLINE_DISPATCH.with(std::cell::Cell::get)
 }
 
 /// Whether the calling thread is a dispatch thread with more jobs waiting behind the one it
@@ -146,12 +169,51 @@ impl Pool {
                     ..PoolState::default()
                 }),
                 work: Condvar::new(),
+                inline: std::sync::OnceLock::new(),
+                stop: tokio::sync::Notify::new(),
+                queued: tokio::sync::Notify::new(),
             }),
         }
     }
 
+    /// Whether the pool's one thread does the I/O and dispatches inline (see the module doc).
+    fn wants_inline(&self) -> bool {
+        self.shared.config.size == 1 && self.shared.config.size_max == 1
+    }
+
+    /// The runtime on which this adapter's server connections run, when its one thread does
+    /// the I/O.
+    pub(crate) fn io_handle(&self) -> Option<&tokio::runtime::Handle> {
+        self.shared.inline.get()
+    }
+
+    /// Whether the calling thread is this pool's own thread.
+    fn is_own_thread(&self) -> bool {
+        THIS_POOL.with(|p| {
+            p.borrow()
+                .as_ref()
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.shared)))
+        })
+    }
+
+    /// Whether a request handed over on the calling thread runs there and then: the thread is
+    /// the pool's one thread, which reads the adapter's connections. Requests from anywhere
+    /// else are queued ([`Pool::push`]) for that thread.
+    pub(crate) fn dispatches_inline(&self) -> bool {
+        self.shared.inline.get().is_some() && self.is_own_thread()
+    }
+
+    /// Runs a job now on the pool's one thread (see [`Pool::dispatches_inline`]); servant code
+    /// may block meanwhile, as on any dispatch thread.
+    pub(crate) fn run_inline(&self, job: Job, runner: &Runner) {
+        run_inline_here(job, runner);
+    }
+
     /// Threads running now (busy or idle).
     pub(crate) fn thread_count(&self) -> usize {
+        if self.shared.inline.get().is_some() {
+            return usize::from(!self.shared.state.lock().shutdown);
+        }
         self.shared.state.lock().threads
     }
 
@@ -162,10 +224,32 @@ impl Pool {
 
     /// Starts the initial threads.
     pub(crate) fn start(&self, runner: &Runner) -> crate::Result<()> {
+        if self.wants_inline() {
+            return self.start_inline(runner);
+        }
         let mut st = self.shared.state.lock();
         while st.threads < self.shared.config.size {
             spawn_thread(&self.shared, &mut st, runner.clone())?;
         }
+        Ok(())
+    }
+
+    /// Starts the one thread of an inline pool, with its runtime.
+    fn start_inline(&self, runner: &Runner) -> crate::Result<()> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| crate::Error::Other(format!("cannot start a dispatch thread: {e}")))?;
+        let _ = self.shared.inline.set(rt.handle().clone());
+        let pool = Arc::clone(&self.shared);
+        let runner = runner.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("{}-dispatch-0", self.shared.name))
+            .spawn(move || inline_main(pool, runner, rt))
+            .map_err(|e| crate::Error::Other(format!("cannot start a dispatch thread: {e}")))?;
+        let mut st = self.shared.state.lock();
+        st.threads = 1;
+        st.handles.push(handle);
         Ok(())
     }
 
@@ -174,6 +258,11 @@ impl Pool {
     pub(crate) fn push(&self, job: Job, runner: &Runner) {
         let mut st = self.shared.state.lock();
         st.queue.push_back(job);
+        if self.shared.inline.get().is_some() {
+            drop(st);
+            self.shared.queued.notify_one();
+            return;
+        }
         if st.idle > 0 {
             self.shared.work.notify_one();
         } else if st.threads < self.shared.config.size_max && !st.held && !st.shutdown {
@@ -205,6 +294,7 @@ impl Pool {
                 return;
             }
             self.shared.work.notify_all();
+            self.shared.queued.notify_one();
             std::mem::take(&mut st.wakers)
         };
         wakers.into_iter().for_each(Waker::wake);
@@ -218,6 +308,7 @@ impl Pool {
             st.shutdown = true;
             st.held = false;
             self.shared.work.notify_all();
+            self.shared.stop.notify_one();
             (
                 std::mem::take(&mut st.handles),
                 std::mem::take(&mut st.wakers),
@@ -239,24 +330,22 @@ impl Pool {
     /// Whether the calling thread is one of this pool's threads and every thread of the pool
     /// is busy with no room to grow: a blocking call that needs this pool would deadlock.
     pub(crate) fn calling_thread_would_deadlock(&self) -> bool {
-        let mine = THIS_POOL.with(|p| {
-            p.borrow()
-                .as_ref()
-                .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.shared)))
-        });
-        if !mine {
+        if !self.is_own_thread() {
             return false;
+        }
+        if self.shared.inline.get().is_some() {
+            // The one thread is this one; it is busy when it runs a dispatch.
+            return inline_dispatching();
         }
         let st = self.shared.state.lock();
         st.busy >= self.shared.config.size_max
     }
 }
 
-/// Whether the calling thread is a dispatch thread of an object adapter. Dispatch threads
-/// are not in the I/O runtime's context: servant code may block there (a synchronous
-/// servant calling another server), and creates timers or tasks for its pending result
-/// inside the returned future (an `async` block), or enters
-/// [`crate::adapter::ObjectAdapter::runtime_handle`] first.
+/// Whether the calling thread is a dispatch thread of an object adapter. Servant code may
+/// block there (a synchronous servant calling another server) and may create tokio timers
+/// and tasks: a dispatch thread is in a runtime's context (the adapter's own runtime for a
+/// one-thread adapter, else the communicator's, unless that one is single-threaded).
 pub fn is_dispatch_thread() -> bool {
     THIS_POOL.with(|p| p.borrow().is_some())
 }
@@ -289,9 +378,93 @@ fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) ->
     Ok(())
 }
 
+/// How long the one thread of an inline pool, told to stop, still runs the connections it owns
+/// so that they finish closing.
+const INLINE_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs a job on the calling thread, marked as an inline dispatch for its duration.
+fn run_inline_here(job: Job, runner: &Runner) {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            INLINE_DISPATCH.with(|d| d.set(self.0));
+        }
+    }
+    let _reset = Reset(INLINE_DISPATCH.with(|d| d.replace(true)));
+    match runner.upgrade() {
+        Some(adapter) => adapter.run_job(job),
+        // The adapter is gone: dropping the job answers the request.
+        None => drop(job),
+    }
+}
+
+/// Runs the jobs queued for an inline pool (requests handed over from other threads), oldest
+/// first, unless the pool holds; yields to the connections now and then.
+async fn drain_queue(pool: &Arc<PoolShared>, runner: &Runner) {
+    let mut ran = 0u32;
+    loop {
+        let (job, wakers) = {
+            let mut st = pool.state.lock();
+            if st.held {
+                return;
+            }
+            // One thread runs one job at a time: `Serialize` holds by construction.
+            let Some(job) = st.queue.pop_front() else {
+                return;
+            };
+            let wakers = if st.queue.len() < pool.config.queue_max {
+                std::mem::take(&mut st.wakers)
+            } else {
+                Vec::new()
+            };
+            (job, wakers)
+        };
+        wakers.into_iter().for_each(Waker::wake);
+        run_inline_here(job, runner);
+        ran += 1;
+        if ran % 32 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+fn inline_main(pool: Arc<PoolShared>, runner: Runner, rt: tokio::runtime::Runtime) {
+    THIS_POOL.with(|p| *p.borrow_mut() = Some(Arc::downgrade(&pool)));
+    THIS_ADAPTER.with(|a| *a.borrow_mut() = Some(runner.clone()));
+    let handle = rt.handle().clone();
+    rt.block_on(async {
+        loop {
+            drain_queue(&pool, &runner).await;
+            if pool.state.lock().shutdown {
+                break;
+            }
+            tokio::select! {
+                () = pool.queued.notified() => {}
+                () = pool.stop.notified() => {}
+            }
+        }
+        // Deactivation closes the connections gracefully; let them finish.
+        let deadline = tokio::time::Instant::now() + INLINE_STOP_GRACE;
+        while handle.metrics().num_alive_tasks() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    });
+    pool.state.lock().threads = 0;
+    // Whatever still runs on the runtime (a connection that would not close) is dropped.
+    drop(rt);
+}
+
 fn thread_main(pool: Arc<PoolShared>, runner: Runner) {
     THIS_POOL.with(|p| *p.borrow_mut() = Some(Arc::downgrade(&pool)));
     THIS_ADAPTER.with(|a| *a.borrow_mut() = Some(runner.clone()));
+    // Servant code may create timers and tasks here, as on a one-thread adapter's own runtime
+    // thread: enter the runtime on which pending results run (unless it is single-threaded,
+    // in whose context blocking would be refused).
+    let handle = runner.upgrade().map(|a| a.runtime_handle().clone());
+    let _context = handle
+        .as_ref()
+        .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+        .map(tokio::runtime::Handle::enter);
     loop {
         let (job, wakers) = {
             let mut st = pool.state.lock();

@@ -1,0 +1,282 @@
+//! An adapter with one dispatch thread (Ice's default) runs its connections on that thread and
+//! dispatches each request where it was read. Seen from real sockets: the thread is the
+//! adapter's dispatch thread, one dispatch runs at a time, a synchronous servant may still
+//! block on calls to other servers, a self-call that would deadlock is refused, pending
+//! results do not hold the thread, and destruction does not wait for clients to leave.
+
+use ice_runtime::adapter::ObjectAdapter;
+use ice_runtime::communicator::Communicator;
+use ice_runtime::dispatch::{is_dispatch_thread, Current, Dispatch, Dispatched, Request, Servant};
+use ice_runtime::identity::{Identity, OperationMode};
+use ice_runtime::properties::Properties;
+use ice_runtime::proxy::Wait;
+use ice_runtime::Error;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// `where()`: the name of the dispatching thread and whether it is a dispatch thread;
+/// `sleep(ms)`: blocks the thread; `later(ms)`: a pending result after `ms`, whose timer is
+/// created before the future is returned; `forward(proxy)`: a blocking `ice_ping` on `proxy`,
+/// answered with the outcome as text.
+struct Probe {
+    running: AtomicUsize,
+    max_running: AtomicUsize,
+}
+
+impl Probe {
+    fn new() -> Arc<Probe> {
+        Arc::new(Probe {
+            running: AtomicUsize::new(0),
+            max_running: AtomicUsize::new(0),
+        })
+    }
+}
+
+struct ProbeServant(Arc<Probe>);
+
+impl Servant for ProbeServant {
+    fn ice_ids(&self) -> &'static [&'static str] {
+        &["::Ice::Object", "::T::Probe"]
+    }
+    fn ice_id(&self) -> &'static str {
+        "::T::Probe"
+    }
+    fn dispatch(&self, request: Request) -> Dispatched {
+        let probe = &self.0;
+        match request.operation() {
+            "where" => request.dispatch(
+                OperationMode::Normal,
+                |_| Ok(()),
+                |(), _: &Current| {
+                    let name = std::thread::current().name().unwrap_or("").to_owned();
+                    Dispatch::<String, Error>::ok(format!("{name} {}", is_dispatch_thread()))
+                },
+                |out, v| out.write_string(&v),
+            ),
+            "sleep" => request.dispatch(
+                OperationMode::Normal,
+                |i| i.read_i32(),
+                |ms, _: &Current| {
+                    let now = probe.running.fetch_add(1, Ordering::SeqCst) + 1;
+                    probe.max_running.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(ms as u64));
+                    probe.running.fetch_sub(1, Ordering::SeqCst);
+                    Dispatch::<i32, Error>::ok(ms)
+                },
+                |out, v| out.write_i32(v),
+            ),
+            "later" => request.dispatch(
+                OperationMode::Normal,
+                |i| i.read_i32(),
+                |ms, _: &Current| {
+                    // Created here, on the dispatching thread; awaited elsewhere.
+                    let timer = tokio::time::sleep(Duration::from_millis(ms as u64));
+                    Dispatch::<i32, Error>::pending(async move {
+                        timer.await;
+                        Ok(ms)
+                    })
+                },
+                |out, v| out.write_i32(v),
+            ),
+            "forward" => request.dispatch(
+                OperationMode::Normal,
+                |i| i.read_string(),
+                |target, current: &Current| {
+                    let communicator = current.adapter.communicator().cloned();
+                    let outcome = match communicator.map(|c| c.string_to_proxy(&target)) {
+                        Some(Ok(prx)) => match prx.ice_invocation_timeout(3000).ice_ping().wait() {
+                            Ok(()) => "ok".to_owned(),
+                            Err(e) => format!("{e}"),
+                        },
+                        Some(Err(e)) => format!("bad proxy: {e}"),
+                        None => "no communicator".to_owned(),
+                    };
+                    Dispatch::<String, Error>::ok(outcome)
+                },
+                |out, v| out.write_string(&v),
+            ),
+            _ => request.dispatch_builtin(self),
+        }
+    }
+}
+
+fn adapter(communicator: &Communicator, name: &str, probe: &Arc<Probe>) -> ObjectAdapter {
+    communicator
+        .properties()
+        .set(&format!("{name}.ThreadPool.Size"), "1");
+    let adapter = communicator
+        .create_object_adapter_with_endpoints(name, "tcp -h 127.0.0.1 -p 0")
+        .unwrap();
+    adapter
+        .add(ProbeServant(probe.clone()), Identity::new("probe"))
+        .unwrap();
+    adapter.activate().unwrap();
+    adapter
+}
+
+fn call_string(
+    communicator: &Communicator,
+    proxy: &str,
+    op: &str,
+    params: &[u8],
+) -> Result<String, Error> {
+    let prx = communicator.string_to_proxy(proxy)?;
+    let reply = prx.invoke(op, OperationMode::Normal, params, None).wait()?;
+    reply.input().read_string().map_err(Error::from)
+}
+
+fn string_param(s: &str) -> Vec<u8> {
+    let mut out = ice_runtime::encoding::OutputStream::new();
+    out.write_string(s);
+    out.into_vec()
+}
+
+#[test]
+fn requests_run_on_the_adapters_one_dispatch_thread() {
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    let probe = Probe::new();
+    let a = adapter(&server, "Solo", &probe);
+    assert_eq!(a.dispatch_thread_count(), 1);
+    let text = a.proxy_string(&Identity::new("probe"));
+    // Two clients, two connections: both are served by the same thread.
+    for _ in 0..2 {
+        let client = Communicator::with_properties(Properties::new()).unwrap();
+        let got = call_string(&client, &text, "where", &[]).unwrap();
+        assert_eq!(got, "Solo-dispatch-0 true");
+        client.destroy();
+    }
+    server.destroy();
+}
+
+#[test]
+fn one_thread_runs_one_synchronous_dispatch_at_a_time_and_pending_ones_do_not_hold_it() {
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    let probe = Probe::new();
+    let a = adapter(&server, "Solo", &probe);
+    let text = a.proxy_string(&Identity::new("probe"));
+    let clients: Vec<Communicator> = (0..3)
+        .map(|_| Communicator::with_properties(Properties::new()).unwrap())
+        .collect();
+
+    // Three blocking calls from three connections: one after the other.
+    let start = Instant::now();
+    let calls: Vec<_> = clients
+        .iter()
+        .map(|c| {
+            let prx = c.string_to_proxy(&text).unwrap();
+            prx.invoke("sleep", OperationMode::Normal, &100i32.to_le_bytes(), None)
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.wait().unwrap().input().read_i32().unwrap(), 100);
+    }
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    assert_eq!(probe.max_running.load(Ordering::SeqCst), 1);
+
+    // 300 pending calls of 200 ms on the same thread: together, not one after the other.
+    let start = Instant::now();
+    let calls: Vec<_> = clients
+        .iter()
+        .flat_map(|c| {
+            let prx = c.string_to_proxy(&text).unwrap();
+            (0..100).map(move |_| {
+                prx.invoke("later", OperationMode::Normal, &200i32.to_le_bytes(), None)
+            })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.wait().unwrap().input().read_i32().unwrap(), 200);
+    }
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(200));
+    assert!(
+        took < Duration::from_secs(3),
+        "300 pending calls took {took:?}"
+    );
+    for c in clients {
+        c.destroy();
+    }
+    server.destroy();
+}
+
+#[test]
+fn a_synchronous_servant_blocks_on_other_servers_but_not_on_itself() {
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    let probe = Probe::new();
+    let first = adapter(&server, "First", &probe);
+    let second = adapter(&server, "Second", &probe);
+    let client = Communicator::with_properties(Properties::new()).unwrap();
+    let first_text = first.proxy_string(&Identity::new("probe"));
+    let second_text = second.proxy_string(&Identity::new("probe"));
+
+    // First's thread waits for Second's (another adapter, another thread).
+    let got = call_string(&client, &first_text, "forward", &string_param(&second_text)).unwrap();
+    assert_eq!(got, "ok");
+    // Chained twice: Second's thread waits for First's, which is free again by then.
+    let got = call_string(&client, &second_text, "forward", &string_param(&first_text)).unwrap();
+    assert_eq!(got, "ok");
+    // First's only thread waiting for First would never return: refused at once.
+    let start = Instant::now();
+    let got = call_string(&client, &first_text, "forward", &string_param(&first_text)).unwrap();
+    assert!(got.contains("deadlock"), "self-call outcome: {got}");
+    assert!(start.elapsed() < Duration::from_secs(2));
+    // The refusal left the adapter healthy.
+    assert_eq!(
+        call_string(&client, &first_text, "where", &[]).unwrap(),
+        "First-dispatch-0 true"
+    );
+    client.destroy();
+    server.destroy();
+}
+
+#[test]
+fn destruction_closes_the_connections_without_waiting_for_the_clients() {
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    let probe = Probe::new();
+    let a = adapter(&server, "Solo", &probe);
+    let text = a.proxy_string(&Identity::new("probe"));
+    let client = Communicator::with_properties(Properties::new()).unwrap();
+    let prx = client.string_to_proxy(&text).unwrap();
+    prx.ice_ping().wait().unwrap();
+    // The client keeps its connection open; destroying the server still ends promptly.
+    let start = Instant::now();
+    server.destroy();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "destroy took {:?}",
+        start.elapsed()
+    );
+    // The client sees the server gone.
+    assert!(prx.ice_ping().wait().is_err());
+    client.destroy();
+}
+
+#[test]
+fn servant_code_may_create_timers_on_any_dispatch_thread() {
+    // One thread (the adapter's own runtime) and two (plain threads in the communicator's
+    // runtime context): a timer created before the pending future is returned works on both.
+    for threads in ["1", "2"] {
+        let server = Communicator::with_properties(Properties::new()).unwrap();
+        server.properties().set("Multi.ThreadPool.Size", threads);
+        let probe = Probe::new();
+        let a = server
+            .create_object_adapter_with_endpoints("Multi", "tcp -h 127.0.0.1 -p 0")
+            .unwrap();
+        a.add(ProbeServant(probe.clone()), Identity::new("probe"))
+            .unwrap();
+        a.activate().unwrap();
+        assert_eq!(a.dispatch_thread_count().to_string(), threads);
+        let client = Communicator::with_properties(Properties::new()).unwrap();
+        let prx = client
+            .string_to_proxy(&a.proxy_string(&Identity::new("probe")))
+            .unwrap();
+        let reply = prx
+            .invoke("later", OperationMode::Normal, &20i32.to_le_bytes(), None)
+            .wait()
+            .unwrap();
+        assert_eq!(reply.input().read_i32().unwrap(), 20, "{threads} thread(s)");
+        client.destroy();
+        server.destroy();
+    }
+}
