@@ -35,8 +35,9 @@ pub struct IncomingRequest {
     pub context: Context,
     /// Encoding of the parameter encapsulation.
     pub encoding: EncodingVersion,
-    /// The parameter encapsulation's body (after its 6-byte header).
-    pub params: Vec<u8>,
+    /// The parameter encapsulation's body (after its 6-byte header): a view of the received
+    /// message, not a copy.
+    pub params: bytes::Bytes,
     /// Description of the connection it came on (for `Current` and logs), e.g.
     /// `local address = 127.0.0.1:10000\nremote address = 127.0.0.1:53422`; shared by every
     /// request of the connection.

@@ -380,6 +380,7 @@ fn read_context(input: &mut InputStream<'_>) -> Result<Context, MarshalError> {
 /// Reads one request (after its id, or one entry of a batch).
 fn read_request_fields(
     input: &mut InputStream<'_>,
+    body: &bytes::Bytes,
     request_id: i32,
     connection_description: &Arc<str>,
 ) -> Result<IncomingRequest, MarshalError> {
@@ -394,7 +395,8 @@ fn read_request_fields(
     })?;
     let context = read_context(input)?;
     let encoding = input.start_encapsulation()?;
-    let params = input.read_blob(input.remaining())?.to_vec();
+    // `input` reads `body`: the parameters are a view of it, not a copy.
+    let params = body.slice_ref(input.read_blob(input.remaining())?);
     input.end_encapsulation()?;
     Ok(IncomingRequest {
         request_id,
@@ -572,7 +574,7 @@ fn check_fully_read(input: &InputStream<'_>) -> Result<()> {
 /// after the 14-byte header). Batch requests are limited to the count their bytes can hold.
 pub fn decode_body(
     message_type: MessageType,
-    body: &[u8],
+    body: &bytes::Bytes,
     connection_description: &Arc<str>,
 ) -> Result<Message> {
     let mut input = InputStream::new(body);
@@ -583,7 +585,7 @@ pub fn decode_body(
                 return Err(Error::Protocol(format!("negative request id {id}")));
             }
             Message::Request(
-                read_request_fields(&mut input, id, connection_description)
+                read_request_fields(&mut input, body, id, connection_description)
                     .map_err(marshal_to_protocol)?,
             )
         }
@@ -598,7 +600,7 @@ pub fn decode_body(
             let mut requests = Vec::with_capacity(count as usize);
             for _ in 0..count {
                 requests.push(
-                    read_request_fields(&mut input, 0, connection_description)
+                    read_request_fields(&mut input, body, 0, connection_description)
                         .map_err(marshal_to_protocol)?,
                 );
             }
@@ -632,9 +634,11 @@ pub fn read_message(bytes: &[u8], max: usize) -> Result<Message> {
     }
     if header.compression == 2 && header.carries_body() {
         let message = decompress(bytes, max)?;
-        decode_body(header.message_type, &message[HEADER_SIZE..], &no_connection)
+        let body = bytes::Bytes::from(message).slice(HEADER_SIZE..);
+        decode_body(header.message_type, &body, &no_connection)
     } else {
-        decode_body(header.message_type, &bytes[HEADER_SIZE..], &no_connection)
+        let body = bytes::Bytes::copy_from_slice(&bytes[HEADER_SIZE..]);
+        decode_body(header.message_type, &body, &no_connection)
     }
 }
 

@@ -56,7 +56,26 @@ enum State {
 /// An outgoing message and the share of the write queue it holds until written.
 struct Outgoing {
     bytes: Vec<u8>,
+    /// How much of `bytes` was already written (by a direct write that the socket did not
+    /// take whole).
+    start: usize,
     _budget: Option<OwnedSemaphorePermit>,
+}
+
+impl Outgoing {
+    /// A whole message to write.
+    fn new(bytes: Vec<u8>, budget: Option<OwnedSemaphorePermit>) -> Outgoing {
+        Outgoing {
+            bytes,
+            start: 0,
+            _budget: budget,
+        }
+    }
+
+    /// What remains to be written.
+    fn rest(&self) -> &[u8] {
+        self.bytes.get(self.start..).unwrap_or_default()
+    }
 }
 
 /// Lets the thread that completes a reply write it to the socket itself (no wake-up of the
@@ -68,6 +87,19 @@ struct Direct {
     queued: usize,
     /// The socket's write half while the writer task runs.
     wr: Option<Arc<OwnedWriteHalf>>,
+    /// Replies held back while the reader dispatches, on its own thread, a request with more
+    /// requests already received behind it: the burst's replies leave in one write. Always
+    /// written before anything else, so order is kept; at most [`CORK_MAX`] bytes.
+    cork: Vec<u8>,
+}
+
+/// The most bytes of replies held in a connection's cork.
+const CORK_MAX: usize = 64 * 1024;
+
+thread_local! {
+    /// The connection (the address of its `Shared`) whose reader, on this thread, is
+    /// dispatching a request with another complete request behind it; 0 for none.
+    static CORKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Invocations waiting for their reply, by request id.
@@ -191,6 +223,7 @@ impl Connection {
             direct: Mutex::new(Direct {
                 queued: 0,
                 wr: Some(wr.clone()),
+                cork: Vec::new(),
             }),
             write_budget: Arc::new(Semaphore::new(budget_max as usize)),
             budget_max,
@@ -352,10 +385,7 @@ impl Connection {
         if let Some(e) = shared.unusable() {
             return Err(not_sent(e));
         }
-        if !shared.enqueue(Outgoing {
-            bytes: message,
-            _budget: Some(budget),
-        }) {
+        if !shared.enqueue(Outgoing::new(message, Some(budget))) {
             return Err(not_sent(Error::ConnectionLost("connection closed".into())));
         }
         let Some(rx) = reply_rx else { return Ok(None) };
@@ -482,16 +512,91 @@ impl Shared {
     /// Queues a message for the writer task; false when the writer is gone.
     fn enqueue(&self, message: Outgoing) -> bool {
         let mut direct = self.direct.lock();
+        self.queue_cork(&mut direct);
         direct.queued += 1;
         self.out.send(message).is_ok()
     }
 
+    /// Moves the corked replies to the writer's queue (ahead of what is queued next).
+    fn queue_cork(&self, direct: &mut Direct) {
+        if direct.cork.is_empty() {
+            return;
+        }
+        direct.queued += 1;
+        let _ = self
+            .out
+            .send(Outgoing::new(std::mem::take(&mut direct.cork), None));
+    }
+
+    /// Whether replies sent from this thread now go to the cork.
+    fn corked_here(&self) -> bool {
+        CORKED.with(std::cell::Cell::get) == self as *const Shared as usize
+    }
+
+    /// Ends corking on this thread and sends what the cork holds.
+    fn uncork(&self) {
+        CORKED.with(|c| c.set(0));
+        let failure = {
+            let mut direct = self.direct.lock();
+            if direct.cork.is_empty() {
+                return;
+            }
+            if direct.queued > 0 {
+                self.queue_cork(&mut direct);
+                return;
+            }
+            let cork = std::mem::take(&mut direct.cork);
+            self.write_now(&mut direct, cork)
+        };
+        if let Some(e) = failure {
+            self.set_closed(e);
+        }
+    }
+
+    /// Writes `bytes` to the socket at once (nothing may be queued), queueing what the socket
+    /// does not take; the error to close with, if any.
+    fn write_now(&self, direct: &mut Direct, bytes: Vec<u8>) -> Option<Error> {
+        let mut written = 0;
+        if let Some(wr) = &direct.wr {
+            match wr.as_ref().try_write(&bytes) {
+                Ok(n) if n >= bytes.len() => {
+                    self.last_write.store(self.elapsed_ms(), Ordering::Relaxed);
+                    return None;
+                }
+                Ok(n) => written = n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Some(map_io_error(&e, "write")),
+            }
+        }
+        self.queue_reply(direct, bytes, written)
+    }
+
+    /// Queues a reply for the writer within the write budget; the error to close with when
+    /// the budget is exhausted (the peer does not read).
+    fn queue_reply(&self, direct: &mut Direct, bytes: Vec<u8>, written: usize) -> Option<Error> {
+        let want = u32::try_from(bytes.len() - written)
+            .unwrap_or(u32::MAX)
+            .min(self.budget_max);
+        match self.write_budget.clone().try_acquire_many_owned(want) {
+            Ok(budget) => {
+                direct.queued += 1;
+                let _ = self.out.send(Outgoing {
+                    bytes,
+                    start: written,
+                    _budget: Some(budget),
+                });
+                None
+            }
+            Err(_) => Some(Error::ConnectionLost(format!(
+                "the peer does not read its replies: more than {} bytes are waiting to be written",
+                self.budget_max
+            ))),
+        }
+    }
+
     /// Queues a small control message (validate, close) outside the write budget.
     fn send_control(&self, message: &[u8]) {
-        let _ = self.enqueue(Outgoing {
-            bytes: message.to_vec(),
-            _budget: None,
-        });
+        let _ = self.enqueue(Outgoing::new(message.to_vec(), None));
     }
 
     /// Sends a reply without waiting: written to the socket at once when nothing is queued
@@ -503,7 +608,6 @@ impl Shared {
         }
         let failure = {
             let mut direct = self.direct.lock();
-            let mut rest = &message[..];
             // With protocol tracing on, every message goes through the writer, which traces it.
             // A dispatch thread with more requests to run leaves the reply to the writer, which
             // then sends the replies of the whole burst together.
@@ -511,43 +615,21 @@ impl Shared {
                 && self.config.trace_protocol < 1
                 && !crate::dispatch::pool::more_work_queued()
             {
-                if let Some(wr) = &direct.wr {
-                    match wr.as_ref().try_write(&message) {
-                        Ok(n) if n >= message.len() => {
-                            self.last_write.store(self.elapsed_ms(), Ordering::Relaxed);
-                            return;
-                        }
-                        Ok(n) => rest = &message[n..],
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                        Err(e) => {
-                            drop(direct);
-                            self.set_closed(map_io_error(&e, "write"));
-                            return;
-                        }
-                    }
+                if self.corked_here() && direct.cork.len() + message.len() <= CORK_MAX {
+                    direct.cork.extend_from_slice(&message);
+                    return;
                 }
-            }
-            let want = u32::try_from(rest.len())
-                .unwrap_or(u32::MAX)
-                .min(self.budget_max);
-            match self.write_budget.clone().try_acquire_many_owned(want) {
-                Ok(budget) => {
-                    let bytes = if rest.len() == message.len() {
-                        message
-                    } else {
-                        rest.to_vec()
-                    };
-                    direct.queued += 1;
-                    let _ = self.out.send(Outgoing {
-                        bytes,
-                        _budget: Some(budget),
-                    });
-                    None
-                }
-                Err(_) => Some(Error::ConnectionLost(format!(
-                    "the peer does not read its replies: more than {} bytes are waiting to be written",
-                    self.budget_max
-                ))),
+                let bytes = if direct.cork.is_empty() {
+                    message
+                } else {
+                    let mut cork = std::mem::take(&mut direct.cork);
+                    cork.extend_from_slice(&message);
+                    cork
+                };
+                self.write_now(&mut direct, bytes)
+            } else {
+                self.queue_cork(&mut direct);
+                self.queue_reply(&mut direct, message, 0)
             }
         };
         if let Some(e) = failure {
@@ -692,20 +774,17 @@ async fn read_loop(shared: Arc<Shared>, mut rd: OwnedReadHalf) {
             }
             _ => {}
         }
-        let decompressed;
-        let message: &[u8] = if header.compression == 2 {
+        let message = if header.compression == 2 {
             match protocol::decompress(&frame, shared.config.message_size_max) {
-                Ok(m) => {
-                    decompressed = m;
-                    &decompressed
-                }
+                Ok(m) => bytes::Bytes::from(m),
                 Err(e) => break e,
             }
         } else {
-            &frame
+            frame.freeze()
         };
-        let body = &message[HEADER_SIZE..];
-        let decoded = protocol::decode_body(header.message_type, body, &shared.description);
+        // Request parameters are views of `body`, not copies.
+        let body = message.slice(HEADER_SIZE..);
+        let decoded = protocol::decode_body(header.message_type, &body, &shared.description);
         let compress_replies = header.compression > 0;
         match decoded {
             Err(e) => break e,
@@ -716,8 +795,17 @@ async fn read_loop(shared: Arc<Shared>, mut rd: OwnedReadHalf) {
                 }
             }
             Ok(Message::Request(request)) => {
+                // Another whole request already received: hold this one's reply back and
+                // send the burst's replies together.
+                let more = next_request_complete(&buf, shared.config.message_size_max);
+                if more {
+                    CORKED.with(|c| c.set(Arc::as_ptr(&shared) as usize));
+                }
                 if !dispatch(&shared, request, compress_replies, &mut state_rx).await {
                     return;
+                }
+                if !more {
+                    shared.uncork();
                 }
             }
             Ok(Message::BatchRequest(requests)) => {
@@ -731,6 +819,17 @@ async fn read_loop(shared: Arc<Shared>, mut rd: OwnedReadHalf) {
         }
     };
     shared.set_closed(error);
+}
+
+/// Whether `buf` starts with a whole request message (uncompressed, with a valid header).
+fn next_request_complete(buf: &[u8], message_size_max: usize) -> bool {
+    let Some(header_bytes) = buf.get(..HEADER_SIZE) else {
+        return false;
+    };
+    let mut h = [0u8; HEADER_SIZE];
+    h.copy_from_slice(header_bytes);
+    matches!(protocol::parse_header(&h, message_size_max),
+        Ok(header) if header.message_type == MessageType::Request && buf.len() >= header.size)
 }
 
 /// Hands one request to the handler once a dispatch permit is free. Returns false when the
@@ -749,17 +848,29 @@ async fn dispatch(
         // Adapter-wide back-pressure: while the adapter's dispatch queue is full (or the
         // adapter is holding), this connection reads nothing more, so TCP pushes back on
         // the client instead of requests piling up in memory.
-        tokio::select! {
-            () = std::future::poll_fn(|cx| handler.poll_ready(cx)) => {}
-            () = wait_closed(state_rx) => return false,
+        let mut ready = std::pin::pin!(std::future::poll_fn(|cx| handler.poll_ready(cx)));
+        if futures::FutureExt::now_or_never(ready.as_mut()).is_none() {
+            // Nothing waits in the cork while this connection waits.
+            shared.uncork();
+            tokio::select! {
+                () = ready => {}
+                () = wait_closed(state_rx) => return false,
+            }
         }
     }
-    let permit = tokio::select! {
-        p = shared.dispatches.clone().acquire_owned() => match p {
-            Ok(p) => p,
-            Err(_) => return false,
-        },
-        () = wait_closed(state_rx) => return false,
+    let permit = match shared.dispatches.clone().try_acquire_owned() {
+        Ok(p) => p,
+        Err(tokio::sync::TryAcquireError::Closed) => return false,
+        Err(tokio::sync::TryAcquireError::NoPermits) => {
+            shared.uncork();
+            tokio::select! {
+                p = shared.dispatches.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => return false,
+                },
+                () = wait_closed(state_rx) => return false,
+            }
+        }
     };
     let sink = Box::new(ServerSink {
         shared: shared.clone(),
@@ -828,12 +939,12 @@ async fn write_loop(
             () = wait_closed(&mut state_rx) => break,
         };
         // Every message already queued goes out with this one, in one system call.
-        let mut size = msg.bytes.len();
+        let mut size = msg.rest().len();
         batch.push(msg);
         while batch.len() < BATCH_MAX_MESSAGES && size < BATCH_MAX_BYTES {
             match rx.try_recv() {
                 Ok(m) => {
-                    size += m.bytes.len();
+                    size += m.rest().len();
                     batch.push(m);
                 }
                 Err(_) => break,
@@ -875,7 +986,10 @@ async fn write_with_progress(wr: &TcpStream, batch: &[Outgoing], limit: Duration
         let slices: Vec<std::io::IoSlice<'_>> = batch[index..]
             .iter()
             .enumerate()
-            .map(|(i, m)| std::io::IoSlice::new(if i == 0 { &m.bytes[offset..] } else { &m.bytes }))
+            .map(|(i, m)| {
+                let rest = m.rest();
+                std::io::IoSlice::new(if i == 0 { &rest[offset..] } else { rest })
+            })
             .collect();
         let write = write_vectored(wr, &slices);
         let n = if limit.is_zero() {
@@ -895,7 +1009,7 @@ async fn write_with_progress(wr: &TcpStream, batch: &[Outgoing], limit: Duration
         }
         let mut n = n;
         while let Some(m) = batch.get(index) {
-            let left = m.bytes.len() - offset;
+            let left = m.rest().len() - offset;
             if n < left {
                 offset += n;
                 break;

@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// [`Request::dispatch_builtin`].
 pub struct Request {
     completion: Completion,
-    params: Vec<u8>,
+    params: bytes::Bytes,
     responder: Responder,
     format: Format,
     /// The communicator's class decoding limits, when not Ice's defaults.
@@ -100,7 +100,11 @@ impl Drop for Completion {
 }
 
 impl Request {
-    pub(crate) fn new(completion: Completion, params: Vec<u8>, responder: Responder) -> Request {
+    pub(crate) fn new(
+        completion: Completion,
+        params: bytes::Bytes,
+        responder: Responder,
+    ) -> Request {
         // `Ice.Default.SlicedFormat` and the class limits of the adapter's communicator.
         let (format, class_options) = match completion.current.adapter.communicator() {
             Some(c) => {

@@ -89,7 +89,7 @@ fn read_request_body(
         mode,
         context,
         encoding: EncodingVersion { major, minor },
-        params,
+        params: params.into(),
         connection_description: "local address = 127.0.0.1:1\nremote address = 127.0.0.1:2".into(),
     })
 }
@@ -141,7 +141,7 @@ pub fn request(
         mode,
         context: Default::default(),
         encoding: ice_runtime::encoding::ENCODING_1_1,
-        params,
+        params: params.into(),
         connection_description: conn.into(),
     }
 }
