@@ -9,6 +9,7 @@ use ice_runtime::communicator::Communicator;
 use ice_runtime::dispatch::{is_dispatch_thread, Current, Dispatch, Dispatched, Request, Servant};
 use ice_runtime::identity::{Identity, OperationMode};
 use ice_runtime::properties::Properties;
+use ice_runtime::protocol;
 use ice_runtime::proxy::Wait;
 use ice_runtime::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -279,4 +280,98 @@ fn servant_code_may_create_timers_on_any_dispatch_thread() {
         client.destroy();
         server.destroy();
     }
+}
+
+/// Reads one whole protocol message from a blocking socket.
+fn read_message(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut header = [0u8; ice_runtime::incoming::HEADER_SIZE];
+    stream.read_exact(&mut header).unwrap();
+    let size = i32::from_le_bytes([header[10], header[11], header[12], header[13]]) as usize;
+    let mut message = header.to_vec();
+    message.resize(size, 0);
+    stream
+        .read_exact(&mut message[ice_runtime::incoming::HEADER_SIZE..])
+        .unwrap();
+    message
+}
+
+#[test]
+fn requests_sent_together_are_all_answered_in_order() {
+    use std::io::Write;
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    let probe = Probe::new();
+    let a = adapter(&server, "Solo", &probe);
+    let port = a.endpoints()[0].port as u16;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let validate = read_message(&mut stream);
+    assert_eq!(validate[8], 3, "validate connection first");
+
+    // 200 requests in one write, twice: ready ones, blocking ones and pending ones mixed.
+    // Every reply arrives, in request order for the ready and blocking ones (each is answered
+    // before the next is read), none waits for the last one, which stays pending.
+    let identity = Identity::new("probe");
+    let context = Default::default();
+    for round in 0..2 {
+        let mut burst = Vec::new();
+        for id in 1..=200 {
+            let (operation, params) = match id % 50 {
+                // Pending ones (the last one too) stay pending long: they must not hold back
+                // the others' replies.
+                _ if id == 200 => ("later", 1500i32.to_le_bytes().to_vec()),
+                0 => ("sleep", 5i32.to_le_bytes().to_vec()),
+                25 => ("later", 1500i32.to_le_bytes().to_vec()),
+                _ => ("where", Vec::new()),
+            };
+            burst.extend(protocol::encode_request(
+                id,
+                &protocol::RequestFields {
+                    identity: &identity,
+                    facet: "",
+                    operation,
+                    mode: OperationMode::Normal,
+                    context: &context,
+                    encoding: ice_runtime::encoding::ENCODING_1_1,
+                    params: &params,
+                },
+            ));
+        }
+        stream.write_all(&burst).unwrap();
+        let start = Instant::now();
+        let mut ids = Vec::new();
+        for n in 1..=200 {
+            if n == 196 {
+                let took = start.elapsed();
+                assert!(
+                    took < Duration::from_millis(1000),
+                    "195 replies took {took:?}"
+                );
+            }
+            let message = read_message(&mut stream);
+            match protocol::read_message(&message, 1 << 20).unwrap() {
+                protocol::Message::Reply(reply) => {
+                    let (status, _, _) = reply.body.into_result().unwrap();
+                    assert_eq!(status, ice_runtime::identity::ReplyStatus::Ok);
+                    ids.push(reply.request_id);
+                }
+                other => panic!("round {round}: expected a reply, got {other:?}"),
+            }
+        }
+        let pending: Vec<i32> = (1..=200).filter(|id| id % 50 == 25 || *id == 200).collect();
+        let direct: Vec<i32> = ids
+            .iter()
+            .copied()
+            .filter(|id| !pending.contains(id))
+            .collect();
+        let expected: Vec<i32> = (1..=200).filter(|id| !pending.contains(id)).collect();
+        assert_eq!(direct, expected, "round {round}");
+        let mut all = ids.clone();
+        all.sort_unstable();
+        assert_eq!(all, (1..=200).collect::<Vec<i32>>(), "round {round}");
+    }
+    drop(stream);
+    server.destroy();
 }
