@@ -36,6 +36,51 @@ impl Probe {
 
 struct ProbeServant(Arc<Probe>);
 
+/// Threads that complete promises: `echo(s)` answers `s` from one of them.
+type Completion = (ice_runtime::dispatch::Promise<String, Error>, String);
+
+fn completer_threads(n: usize) -> std::sync::mpsc::Sender<Completion> {
+    let (tx, rx) = std::sync::mpsc::channel::<Completion>();
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    for _ in 0..n {
+        let rx = rx.clone();
+        std::thread::spawn(move || loop {
+            let next = rx.lock().unwrap().recv();
+            match next {
+                Ok((promise, text)) => promise.set_result(text),
+                Err(_) => return,
+            }
+        });
+    }
+    tx
+}
+
+struct EchoServant(std::sync::Mutex<std::sync::mpsc::Sender<Completion>>);
+
+impl Servant for EchoServant {
+    fn ice_ids(&self) -> &'static [&'static str] {
+        &["::Ice::Object", "::T::Echo"]
+    }
+    fn ice_id(&self) -> &'static str {
+        "::T::Echo"
+    }
+    fn dispatch(&self, request: Request) -> Dispatched {
+        match request.operation() {
+            "echo" => request.dispatch(
+                OperationMode::Normal,
+                |i| i.read_string(),
+                |text, _: &Current| {
+                    let (promise, dispatch) = Dispatch::<String, Error>::promise();
+                    let _ = self.0.lock().unwrap().send((promise, text));
+                    dispatch
+                },
+                |out, v| out.write_string(&v),
+            ),
+            _ => request.dispatch_builtin(self),
+        }
+    }
+}
+
 impl Servant for ProbeServant {
     fn ice_ids(&self) -> &'static [&'static str] {
         &["::Ice::Object", "::T::Probe"]
@@ -373,5 +418,39 @@ fn requests_sent_together_are_all_answered_in_order() {
         assert_eq!(all, (1..=200).collect::<Vec<i32>>(), "round {round}");
     }
     drop(stream);
+    server.destroy();
+}
+
+#[test]
+fn replies_completed_by_many_threads_at_once_arrive_whole() {
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    let a = server
+        .create_object_adapter_with_endpoints("Echo", "tcp -h 127.0.0.1 -p 0")
+        .unwrap();
+    a.add(
+        EchoServant(std::sync::Mutex::new(completer_threads(6))),
+        Identity::new("echo"),
+    )
+    .unwrap();
+    a.activate().unwrap();
+    let client = Communicator::with_properties(Properties::new()).unwrap();
+    let prx = client
+        .string_to_proxy(&a.proxy_string(&Identity::new("echo")))
+        .unwrap()
+        .ice_invocation_timeout(10_000);
+    // 3,000 calls in flight on one connection, their replies of many sizes completed by six
+    // threads together: a reply cut into or lost would fail a call or its check.
+    let texts: Vec<String> = (0..3000)
+        .map(|i| format!("{i}:{}", "x".repeat(i * 37 % 700)))
+        .collect();
+    let calls: Vec<_> = texts
+        .iter()
+        .map(|t| prx.invoke("echo", OperationMode::Normal, &string_param(t), None))
+        .collect();
+    for (call, text) in calls.into_iter().zip(&texts) {
+        let reply = call.wait().unwrap();
+        assert_eq!(&reply.input().read_string().unwrap(), text);
+    }
+    client.destroy();
     server.destroy();
 }

@@ -31,7 +31,7 @@ use crate::protocol::{
 };
 use crate::transport::{self, map_io_error};
 use bytes::BytesMut;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -125,8 +125,13 @@ struct Shared {
     remote: SocketAddr,
     /// Unbounded as a channel, bounded in bytes by `write_budget`.
     out: mpsc::UnboundedSender<Outgoing>,
-    /// Who may write to the socket now: see [`Direct`].
+    /// Who may write to the socket now: see [`Direct`]. Whoever holds it lets go through
+    /// [`Shared::release_direct`].
     direct: Mutex<Direct>,
+    /// Replies completed by other threads while one held `direct`, which sends them before
+    /// it lets go (so that completing threads never wait for each other's writes); at most
+    /// [`CORK_MAX`] bytes.
+    combined: Mutex<Vec<u8>>,
     write_budget: Arc<Semaphore>,
     budget_max: u32,
     pending: Mutex<Pending>,
@@ -225,6 +230,7 @@ impl Connection {
                 wr: Some(wr.clone()),
                 cork: Vec::new(),
             }),
+            combined: Mutex::new(Vec::new()),
             write_budget: Arc::new(Semaphore::new(budget_max as usize)),
             budget_max,
             pending: Mutex::new(Pending {
@@ -514,7 +520,9 @@ impl Shared {
         let mut direct = self.direct.lock();
         self.queue_cork(&mut direct);
         direct.queued += 1;
-        self.out.send(message).is_ok()
+        let sent = self.out.send(message).is_ok();
+        self.release_direct(direct, None);
+        sent
     }
 
     /// Moves the corked replies to the writer's queue (ahead of what is queued next).
@@ -536,21 +544,17 @@ impl Shared {
     /// Ends corking on this thread and sends what the cork holds.
     fn uncork(&self) {
         CORKED.with(|c| c.set(0));
-        let failure = {
-            let mut direct = self.direct.lock();
-            if direct.cork.is_empty() {
-                return;
-            }
-            if direct.queued > 0 {
-                self.queue_cork(&mut direct);
-                return;
-            }
+        let mut direct = self.direct.lock();
+        let failure = if direct.cork.is_empty() {
+            None
+        } else if direct.queued > 0 {
+            self.queue_cork(&mut direct);
+            None
+        } else {
             let cork = std::mem::take(&mut direct.cork);
             self.write_now(&mut direct, cork)
         };
-        if let Some(e) = failure {
-            self.set_closed(e);
-        }
+        self.release_direct(direct, failure);
     }
 
     /// Writes `bytes` to the socket at once (nothing may be queued), queueing what the socket
@@ -606,32 +610,92 @@ impl Shared {
         if matches!(*self.state.borrow(), State::Closed(_)) {
             return;
         }
-        let failure = {
-            let mut direct = self.direct.lock();
-            // With protocol tracing on, every message goes through the writer, which traces it.
-            // A dispatch thread with more requests to run leaves the reply to the writer, which
-            // then sends the replies of the whole burst together.
-            if direct.queued == 0
-                && self.config.trace_protocol < 1
-                && !crate::dispatch::pool::more_work_queued()
-            {
-                if self.corked_here() && direct.cork.len() + message.len() <= CORK_MAX {
-                    direct.cork.extend_from_slice(&message);
+        let corked = self.corked_here();
+        let mut direct = match self.direct.try_lock() {
+            Some(d) => d,
+            // The reader keeps its replies in order: it waits for the lock.
+            None if corked => self.direct.lock(),
+            None => {
+                // Another thread is writing: it sends this reply too before it lets go.
+                let mut combined = self.combined.lock();
+                if combined.len() + message.len() <= CORK_MAX {
+                    combined.extend_from_slice(&message);
+                    drop(combined);
+                    // It may have looked before the reply was added: whoever holds the lock
+                    // next (this thread, if no one does) sends it.
+                    if let Some(d) = self.direct.try_lock() {
+                        self.release_direct(d, None);
+                    }
                     return;
                 }
-                let bytes = if direct.cork.is_empty() {
-                    message
-                } else {
-                    let mut cork = std::mem::take(&mut direct.cork);
-                    cork.extend_from_slice(&message);
-                    cork
-                };
-                self.write_now(&mut direct, bytes)
-            } else {
-                self.queue_cork(&mut direct);
-                self.queue_reply(&mut direct, message, 0)
+                drop(combined);
+                self.direct.lock()
             }
         };
+        let failure = self.send_reply_locked(&mut direct, message, corked);
+        self.release_direct(direct, failure);
+    }
+
+    /// [`Shared::send_reply`] with the write lock held. `corkable`: the reply may wait in the
+    /// cork (it comes from the reader, dispatching on its own thread, with more requests
+    /// behind). Returns the error to close with, if any.
+    fn send_reply_locked(
+        &self,
+        direct: &mut Direct,
+        message: Vec<u8>,
+        corkable: bool,
+    ) -> Option<Error> {
+        // With protocol tracing on, every message goes through the writer, which traces it.
+        // A dispatch thread with more requests to run leaves the reply to the writer, which
+        // then sends the replies of the whole burst together.
+        if direct.queued == 0
+            && self.config.trace_protocol < 1
+            && !crate::dispatch::pool::more_work_queued()
+        {
+            if corkable && direct.cork.len() + message.len() <= CORK_MAX {
+                direct.cork.extend_from_slice(&message);
+                return None;
+            }
+            let bytes = if direct.cork.is_empty() {
+                message
+            } else {
+                let mut cork = std::mem::take(&mut direct.cork);
+                cork.extend_from_slice(&message);
+                cork
+            };
+            self.write_now(direct, bytes)
+        } else {
+            self.queue_cork(direct);
+            self.queue_reply(direct, message, 0)
+        }
+    }
+
+    /// Lets go of the write lock, after sending the replies that other threads left in
+    /// `combined` while it was held; then closes with `failure`, if any.
+    fn release_direct<'a>(
+        &'a self,
+        mut direct: MutexGuard<'a, Direct>,
+        mut failure: Option<Error>,
+    ) {
+        loop {
+            let replies = std::mem::take(&mut *self.combined.lock());
+            if !replies.is_empty() {
+                if failure.is_none() {
+                    failure = self.send_reply_locked(&mut direct, replies, false);
+                }
+                continue;
+            }
+            drop(direct);
+            // A reply added after the look above: send it, unless another thread holds the
+            // lock now (it looks again before it lets go).
+            if self.combined.lock().is_empty() {
+                break;
+            }
+            match self.direct.try_lock() {
+                Some(d) => direct = d,
+                None => break,
+            }
+        }
         if let Some(e) = failure {
             self.set_closed(e);
         }
@@ -960,6 +1024,7 @@ async fn write_loop(
         {
             let mut direct = shared.direct.lock();
             direct.queued = direct.queued.saturating_sub(batch.len());
+            shared.release_direct(direct, None);
         }
         // Written: the messages give their share of the write queue back.
         batch.clear();
@@ -972,7 +1037,9 @@ async fn write_loop(
             .store(shared.elapsed_ms(), Ordering::Relaxed);
     }
     // Dropping the last handle on the write half shuts the socket's sending side down.
-    shared.direct.lock().wr = None;
+    let mut direct = shared.direct.lock();
+    direct.wr = None;
+    shared.release_direct(direct, None);
     drop(wr);
 }
 
