@@ -347,7 +347,7 @@ fn requests_sent_together_are_all_answered_in_order() {
     let server = Communicator::with_properties(Properties::new()).unwrap();
     let probe = Probe::new();
     let a = adapter(&server, "Solo", &probe);
-    let port = a.endpoints()[0].port as u16;
+    let port = a.endpoints()[0].port;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
