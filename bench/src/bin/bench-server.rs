@@ -16,12 +16,6 @@ use ice_runtime::properties::Properties;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Large echo payloads are allocated and freed on every call; mimalloc keeps those pages
-/// instead of giving them back to the kernel each time (as glibc's malloc does from a
-/// thread's arena), like most Rust servers choose to.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// How `work` waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Mode {
