@@ -156,4 +156,12 @@ pub trait RequestHandler: Send + Sync + 'static {
     fn io_handle(&self) -> Option<tokio::runtime::Handle> {
         None
     }
+
+    /// The runtime on which the ACM monitor of connections accepted for this handler runs,
+    /// when it should not be the connection's own: heartbeats must keep flowing while a
+    /// one-thread adapter's thread is blocked in a long synchronous dispatch (as Ice's timer
+    /// thread sends them).
+    fn monitor_handle(&self) -> Option<tokio::runtime::Handle> {
+        None
+    }
 }

@@ -454,3 +454,30 @@ fn replies_completed_by_many_threads_at_once_arrive_whole() {
     client.destroy();
     server.destroy();
 }
+
+#[test]
+fn heartbeats_keep_flowing_while_the_one_thread_is_blocked() {
+    // The server sends heartbeats while it dispatches; the client closes a connection on
+    // which an invocation waits and nothing arrives for a second. A 2.5 s synchronous
+    // dispatch holds the adapter's only thread; its heartbeats must still leave.
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    server.properties().set("Solo.ACM.Timeout", "1");
+    server.properties().set("Solo.ACM.Heartbeat", "1");
+    let probe = Probe::new();
+    let a = adapter(&server, "Solo", &probe);
+    let props = Properties::new();
+    props.set("Ice.ACM.Client.Timeout", "1");
+    props.set("Ice.ACM.Client.Close", "2");
+    props.set("Ice.ACM.Client.Heartbeat", "0");
+    let client = Communicator::with_properties(props).unwrap();
+    let prx = client
+        .string_to_proxy(&a.proxy_string(&Identity::new("probe")))
+        .unwrap();
+    let reply = prx
+        .invoke("sleep", OperationMode::Normal, &2500i32.to_le_bytes(), None)
+        .wait()
+        .unwrap();
+    assert_eq!(reply.input().read_i32().unwrap(), 2500);
+    client.destroy();
+    server.destroy();
+}

@@ -105,6 +105,13 @@ fn a_ready_dispatch_allocates_only_its_reply() {
     adapter.destroy();
     // The reply buffer and the servant's own `format!("got {a}")` result. Nothing in the
     // dispatch path itself (the output stream keeps its one open encapsulation inline).
-    let most = counts.iter().copied().max().unwrap_or(0);
-    assert!(most <= 2, "allocations per warm Ready dispatch: {counts:?}");
+    // The count is process-wide: the median of the warm rounds ignores an allocation that a
+    // runtime thread makes now and then for its own needs, while an allocation on the
+    // dispatch path shows in every round.
+    counts.sort_unstable();
+    let median = counts[counts.len() / 2];
+    assert!(
+        median <= 2,
+        "allocations per warm Ready dispatch: {counts:?}"
+    );
 }

@@ -645,6 +645,14 @@ impl RequestHandler for ObjectAdapter {
     fn io_handle(&self) -> Option<tokio::runtime::Handle> {
         self.shared.pool.io_handle().cloned()
     }
+
+    fn monitor_handle(&self) -> Option<tokio::runtime::Handle> {
+        // The connections run on the adapter's one thread; their monitor must not.
+        self.shared
+            .pool
+            .io_handle()
+            .map(|_| self.shared.runtime.clone())
+    }
 }
 
 impl AdapterShared {

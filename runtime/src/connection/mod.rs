@@ -254,7 +254,11 @@ impl Connection {
         tokio::spawn(read_loop(shared.clone(), rd));
         tokio::spawn(write_loop(shared.clone(), wr, out_rx));
         if !shared.config.acm.timeout.is_zero() {
-            tokio::spawn(monitor_loop(shared.clone()));
+            let monitor = monitor_loop(shared.clone());
+            match shared.handler.as_ref().and_then(|h| h.monitor_handle()) {
+                Some(handle) => drop(handle.spawn(monitor)),
+                None => drop(tokio::spawn(monitor)),
+            }
         }
         Ok(Connection { shared })
     }
@@ -598,9 +602,25 @@ impl Shared {
         }
     }
 
-    /// Queues a small control message (validate, close) outside the write budget.
+    /// Sends a small control message (validate, close) after everything queued before it:
+    /// written at once when nothing is queued (so that heartbeats leave even while the thread
+    /// of the connection's tasks is busy), queued outside the write budget otherwise.
     fn send_control(&self, message: &[u8]) {
-        let _ = self.enqueue(Outgoing::new(message.to_vec(), None));
+        if matches!(*self.state.borrow(), State::Closed(_)) {
+            return;
+        }
+        let mut direct = self.direct.lock();
+        let failure = if direct.queued == 0 && self.config.trace_protocol < 1 {
+            let mut bytes = std::mem::take(&mut direct.cork);
+            bytes.extend_from_slice(message);
+            self.write_now(&mut direct, bytes)
+        } else {
+            self.queue_cork(&mut direct);
+            direct.queued += 1;
+            let _ = self.out.send(Outgoing::new(message.to_vec(), None));
+            None
+        };
+        self.release_direct(direct, failure);
     }
 
     /// Sends a reply without waiting: written to the socket at once when nothing is queued
