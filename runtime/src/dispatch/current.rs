@@ -44,6 +44,10 @@ pub(crate) struct DisplayIdentity<'a>(pub &'a Identity);
 impl fmt::Display for DisplayIdentity<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn escaped(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+            // Most identities need no escape: one write instead of one per character.
+            if !s.contains(['/', '\\', '"', '\'']) {
+                return f.write_str(s);
+            }
             for c in s.chars() {
                 match c {
                     '/' => f.write_str("\\/")?,

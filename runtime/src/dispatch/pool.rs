@@ -236,8 +236,10 @@ impl Pool {
 
     /// Starts the one thread of an inline pool, with its runtime.
     fn start_inline(&self, runner: &Runner) -> crate::Result<()> {
+        // Sockets and timers; signals are the application's business.
         let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
+            .enable_io()
+            .enable_time()
             .build()
             .map_err(|e| crate::Error::Other(format!("cannot start a dispatch thread: {e}")))?;
         let _ = self.shared.inline.set(rt.handle().clone());
