@@ -410,10 +410,12 @@ impl Communicator {
     }
 
     /// Destroys the communicator: blocks until done when called outside the runtime; on a
-    /// runtime thread it starts the destruction and returns (await
-    /// [`Communicator::destroy_async`] there to wait for it).
+    /// runtime thread or a dispatch thread (whose own dispatch the destruction waits for) it
+    /// starts the destruction and returns (await [`Communicator::destroy_async`] there to
+    /// wait for it).
     pub fn destroy(&self) {
-        if on_runtime_thread() {
+        // On a dispatch thread, waiting would wait for this very dispatch: start and return.
+        if on_runtime_thread() || crate::dispatch::is_dispatch_thread() {
             let me = self.clone();
             self.inner
                 .handle

@@ -125,6 +125,17 @@ impl Servant for ProbeServant {
                 },
                 |out, v| out.write_i32(v),
             ),
+            "destroy" => request.dispatch(
+                OperationMode::Normal,
+                |_| Ok(()),
+                |(), current: &Current| {
+                    if let Some(c) = current.adapter.communicator() {
+                        c.destroy();
+                    }
+                    Dispatch::<(), Error>::ok(())
+                },
+                |_, ()| {},
+            ),
             "forward" => request.dispatch(
                 OperationMode::Normal,
                 |i| i.read_string(),
@@ -480,4 +491,42 @@ fn heartbeats_keep_flowing_while_the_one_thread_is_blocked() {
     assert_eq!(reply.input().read_i32().unwrap(), 2500);
     client.destroy();
     server.destroy();
+}
+
+#[test]
+fn a_servant_may_destroy_its_communicator() {
+    // Destruction waits for the dispatches in progress: from a dispatch it starts and
+    // returns, instead of waiting for itself.
+    for threads in ["1", "2"] {
+        let server = Communicator::with_properties(Properties::new()).unwrap();
+        server.properties().set("Solo.ThreadPool.Size", threads);
+        let probe = Probe::new();
+        let a = server
+            .create_object_adapter_with_endpoints("Solo", "tcp -h 127.0.0.1 -p 0")
+            .unwrap();
+        a.add(ProbeServant(probe.clone()), Identity::new("probe"))
+            .unwrap();
+        a.activate().unwrap();
+        let client = Communicator::with_properties(Properties::new()).unwrap();
+        let prx = client
+            .string_to_proxy(&a.proxy_string(&Identity::new("probe")))
+            .unwrap()
+            .ice_invocation_timeout(5000);
+        let start = Instant::now();
+        // The reply may or may not leave before the connection closes; neither hangs.
+        let _ = prx
+            .invoke("destroy", OperationMode::Normal, &[], None)
+            .wait();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !server.is_destroyed() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(server.is_destroyed(), "{threads} thread(s)");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{threads} thread(s)"
+        );
+        let _ = server.wait_for_shutdown();
+        client.destroy();
+    }
 }

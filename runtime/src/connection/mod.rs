@@ -799,6 +799,9 @@ impl Shared {
     }
 }
 
+/// The largest rest of a message the reader makes room for in one step.
+const READ_AT_ONCE_MAX: usize = 2 << 20;
+
 /// Reads one whole message into `buf`'s front and splits it off. `Ok(None)` means the
 /// connection was closed by someone else meanwhile.
 async fn read_frame(
@@ -815,8 +818,15 @@ async fn read_frame(
             if buf.len() >= header.size {
                 return Ok(Some((header, buf.split_to(header.size))));
             }
-            // Grow with the data actually received, not with what the header announces.
-            buf.reserve((header.size - buf.len()).min(1 << 20));
+            // Room for the rest of the message at once when it is at most 2 MiB (one buffer,
+            // no regrowth copying what was read); beyond, grow with the data actually
+            // received (doubling), not with what the header announces.
+            let missing = header.size - buf.len();
+            buf.reserve(if missing <= READ_AT_ONCE_MAX {
+                missing
+            } else {
+                buf.len().max(READ_AT_ONCE_MAX / 2)
+            });
         } else {
             buf.reserve(4096);
         }
