@@ -125,6 +125,15 @@ impl Servant for ProbeServant {
                 },
                 |out, v| out.write_i32(v),
             ),
+            "never" => request.dispatch(
+                OperationMode::Normal,
+                |_| Ok(()),
+                |(), _: &Current| {
+                    // Nothing can ever wake this future.
+                    Dispatch::<(), Error>::pending(std::future::pending())
+                },
+                |_, ()| {},
+            ),
             "destroy" => request.dispatch(
                 OperationMode::Normal,
                 |_| Ok(()),
@@ -528,5 +537,37 @@ fn a_servant_may_destroy_its_communicator() {
         );
         let _ = server.wait_for_shutdown();
         client.destroy();
+    }
+}
+
+#[test]
+fn a_pending_result_nothing_can_complete_is_answered_not_left_hanging() {
+    for threads in ["1", "2"] {
+        let server = Communicator::with_properties(Properties::new()).unwrap();
+        server.properties().set("Solo.ThreadPool.Size", threads);
+        let probe = Probe::new();
+        let a = server
+            .create_object_adapter_with_endpoints("Solo", "tcp -h 127.0.0.1 -p 0")
+            .unwrap();
+        a.add(ProbeServant(probe.clone()), Identity::new("probe"))
+            .unwrap();
+        a.activate().unwrap();
+        let client = Communicator::with_properties(Properties::new()).unwrap();
+        let prx = client
+            .string_to_proxy(&a.proxy_string(&Identity::new("probe")))
+            .unwrap()
+            .ice_invocation_timeout(5000);
+        let start = Instant::now();
+        let outcome = prx.invoke("never", OperationMode::Normal, &[], None).wait();
+        match outcome {
+            Err(Error::UnknownException(text)) => {
+                assert!(text.contains("without a reply"), "{text}")
+            }
+            other => panic!("{threads} thread(s): expected UnknownException, got {other:?}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(2));
+        assert_eq!(a.dispatch_count(), 0);
+        client.destroy();
+        server.destroy();
     }
 }

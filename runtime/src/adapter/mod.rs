@@ -740,7 +740,7 @@ impl AdapterShared {
             Err(_) => return,
         };
         if let Some(future) = dispatched.into_future() {
-            self.runtime.spawn(future);
+            crate::dispatch::pending::start(&self.runtime, future);
         }
     }
 }

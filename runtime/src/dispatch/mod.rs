@@ -140,6 +140,7 @@
 //! [`IncomingRequest`]: crate::incoming::IncomingRequest
 
 mod current;
+pub(crate) mod pending;
 pub(crate) mod pool;
 mod reply;
 mod request;
