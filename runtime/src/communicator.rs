@@ -65,6 +65,8 @@ pub struct ClientDefaults {
     /// streams of incoming requests and replies; `None` when all are Ice's defaults (the
     /// streams then need no setup, keeping the request path allocation-free).
     pub class_options: Option<Arc<ClassOptions>>,
+    /// `Ice.Default.EndpointSelection` (`Random`, the default, or `Ordered`).
+    pub endpoint_selection: crate::proxy::EndpointSelection,
 }
 
 impl ClientDefaults {
@@ -111,7 +113,17 @@ impl ClientDefaults {
                 }
             };
         }
+        let endpoint_selection = match props.get_opt("Ice.Default.EndpointSelection") {
+            None => crate::proxy::EndpointSelection::Random,
+            Some(v) => crate::proxy::EndpointSelection::parse(&v).ok_or_else(|| {
+                Error::InvalidProperty {
+                    name: "Ice.Default.EndpointSelection".into(),
+                    reason: format!("`{v}' is neither Random nor Ordered"),
+                }
+            })?,
+        };
         Ok(ClientDefaults {
+            endpoint_selection,
             default_host: props.get("Ice.Default.Host"),
             default_timeout: props
                 .get_int_with_default("Ice.Default.Timeout", 60000)?
@@ -474,6 +486,18 @@ impl Communicator {
             }
         }
         self.cached_connection(host, port, config).await
+    }
+
+    /// The cached connection to `host:port` when it is open now (never waits, never connects).
+    pub(crate) fn open_connection(&self, host: &str, port: u16) -> Option<Connection> {
+        let slot = self
+            .inner
+            .connections
+            .lock()
+            .get(&(host.to_owned(), port))
+            .cloned()?;
+        let guard = slot.try_lock().ok()?;
+        guard.as_ref().filter(|c| c.is_active()).cloned()
     }
 
     async fn cached_connection(

@@ -238,12 +238,48 @@ impl BatchInner {
     }
 }
 
+/// In which order a proxy tries its endpoints when it needs a new connection (Ice's
+/// `EndpointSelectionType`; `Ice.Default.EndpointSelection`, default `Random`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EndpointSelection {
+    /// A random order for each new connection: clients spread over a server's endpoints.
+    #[default]
+    Random,
+    /// The order of the proxy's endpoints.
+    Ordered,
+}
+
+impl EndpointSelection {
+    /// Parses `Random` or `Ordered` (the property's values).
+    pub fn parse(text: &str) -> Option<EndpointSelection> {
+        match text.trim() {
+            "Random" => Some(EndpointSelection::Random),
+            "Ordered" => Some(EndpointSelection::Ordered),
+            _ => None,
+        }
+    }
+}
+
+/// Shuffles `items` (Fisher-Yates) with the standard library's randomly keyed hasher as the
+/// source of randomness.
+fn shuffle<T>(items: &mut [T]) {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    for i in (1..items.len()).rev() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        let j = (h.finish() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
 struct PrxInner {
     communicator: Communicator,
     data: ProxyData,
     context: Context,
     /// Milliseconds, -1 for none.
     invocation_timeout: i32,
+    endpoint_selection: EndpointSelection,
     fixed: Option<Connection>,
     batch: Option<Arc<BatchQueue>>,
     /// `ice_locator`; `None` means `Ice.Default.Locator`.
@@ -282,6 +318,7 @@ impl PartialEq for ObjectPrx {
         self.inner.data == other.inner.data
             && self.inner.context == other.inner.context
             && self.inner.invocation_timeout == other.inner.invocation_timeout
+            && self.inner.endpoint_selection == other.inner.endpoint_selection
             && self.inner.fixed == other.inner.fixed
     }
 }
@@ -327,6 +364,7 @@ impl ObjectPrx {
     /// A proxy for `data` on `communicator`.
     pub fn new(communicator: Communicator, data: ProxyData) -> ObjectPrx {
         let timeout = communicator.client_defaults().invocation_timeout;
+        let endpoint_selection = communicator.client_defaults().endpoint_selection;
         let batch = is_batch(data.mode).then(|| Arc::new(BatchQueue::default()));
         ObjectPrx {
             inner: Arc::new(PrxInner {
@@ -334,6 +372,7 @@ impl ObjectPrx {
                 data,
                 context: Context::new(),
                 invocation_timeout: timeout,
+                endpoint_selection,
                 fixed: None,
                 batch,
                 locator: None,
@@ -347,6 +386,7 @@ impl ObjectPrx {
             data: self.inner.data.clone(),
             context: self.inner.context.clone(),
             invocation_timeout: self.inner.invocation_timeout,
+            endpoint_selection: self.inner.endpoint_selection,
             fixed: self.inner.fixed.clone(),
             batch: None,
             locator: self.inner.locator.clone(),
@@ -452,6 +492,16 @@ impl ObjectPrx {
     /// `timeout_ms` milliseconds (-1: wait forever).
     pub fn ice_invocation_timeout(&self, timeout_ms: i32) -> ObjectPrx {
         self.with(|p| p.invocation_timeout = timeout_ms.max(-1))
+    }
+
+    /// A proxy that tries its endpoints in `selection`'s order when it needs a connection.
+    pub fn ice_endpoint_selection(&self, selection: EndpointSelection) -> ObjectPrx {
+        self.with(|p| p.endpoint_selection = selection)
+    }
+
+    /// The order in which the proxy tries its endpoints.
+    pub fn ice_get_endpoint_selection(&self) -> EndpointSelection {
+        self.inner.endpoint_selection
     }
 
     fn with_mode(&self, mode: InvocationMode) -> ObjectPrx {
@@ -608,25 +658,38 @@ impl ObjectPrx {
         let communicator = &self.inner.communicator;
         let defaults = communicator.client_defaults();
         let (endpoints, key) = self.endpoints().await?;
+        let mut targets: Vec<(&str, u16, i32)> = endpoints
+            .iter()
+            .filter_map(|e| {
+                let EndpointData::Tcp(t) = e else { return None };
+                if self.inner.data.secure {
+                    return None;
+                }
+                let host = if !t.host.is_empty() {
+                    t.host.as_str()
+                } else if !defaults.default_host.is_empty() {
+                    defaults.default_host.as_str()
+                } else {
+                    "localhost"
+                };
+                let port = u16::try_from(t.port).ok().filter(|p| *p > 0)?;
+                Some((host, port, t.timeout))
+            })
+            .collect();
+        // As Ice: a connection already open to any of the endpoints is used first.
+        if let Some(c) = targets
+            .iter()
+            .find_map(|(host, port, _)| communicator.open_connection(host, *port))
+        {
+            return Ok(c);
+        }
+        if self.inner.endpoint_selection == EndpointSelection::Random {
+            shuffle(&mut targets);
+        }
         let mut last = None;
-        for e in &endpoints {
-            let EndpointData::Tcp(t) = e else { continue };
-            if self.inner.data.secure {
-                continue;
-            }
-            let host = if !t.host.is_empty() {
-                t.host.as_str()
-            } else if !defaults.default_host.is_empty() {
-                defaults.default_host.as_str()
-            } else {
-                "localhost"
-            };
-            let port = match u16::try_from(t.port) {
-                Ok(p) if p > 0 => p,
-                _ => continue,
-            };
+        for (host, port, timeout) in targets {
             match communicator
-                .connection_for_endpoint(host, port, t.timeout)
+                .connection_for_endpoint(host, port, timeout)
                 .await
             {
                 Ok(c) => return Ok(c),

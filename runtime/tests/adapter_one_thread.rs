@@ -566,6 +566,11 @@ fn a_pending_result_nothing_can_complete_is_answered_not_left_hanging() {
             other => panic!("{threads} thread(s): expected UnknownException, got {other:?}"),
         }
         assert!(start.elapsed() < Duration::from_secs(2));
+        // The reply leaves as the future is dropped; the count follows just after.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while a.dispatch_count() != 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         assert_eq!(a.dispatch_count(), 0);
         client.destroy();
         server.destroy();
