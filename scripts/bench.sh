@@ -4,9 +4,10 @@
 # next to ZeroC's C++ server, first with ZeroC's C++ client, then with our Rust client.
 #
 # Usage: scripts/bench.sh [--quick] [--reps N] [--seconds T] [--threads N] [--cases LIST]
-#                         [--skip-rust-client] [--port P]
+#                         [--skip-rust-client] [--with-python] [--port P]
 #   --quick            1 repetition, 1 s windows, cases latency,tp1,tp16,tp64,bytes,amd10,amd1000,amd10000
 #   default            3 repetitions, 2 s windows, every case of run.sh plus amd10000
+#   --with-python      also ZeroC's Python servers (py-sync, py-amd, py-coro)
 # Environment: ANCHORS_SRC (default ../shared/anchors beside the repository), ANCHORS_DIR (scratch build copy,
 # default target/anchors), CARGO_TARGET_DIR (default target), RESULTS (default target/bench-results).
 #
@@ -21,7 +22,7 @@ ANCHORS_DIR=${ANCHORS_DIR:-$ROOT/target/anchors}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 RESULTS=${RESULTS:-$ROOT/target/bench-results}
 
-reps=3 seconds=2 threads=1 port=10000 rust_client=1
+reps=3 seconds=2 threads=1 port=10000 rust_client=1 python=0
 cases=latency,tp1,tp16,tp64,bytes,amd10,amd100,amd1000,amd10000
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -32,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --cases) cases=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --skip-rust-client) rust_client=0; shift ;;
+    --with-python) python=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown option '$1'" >&2; exit 1 ;;
   esac
@@ -61,6 +63,9 @@ common=(--reps "$reps" --seconds "$seconds" --threads "$threads" --port "$port" 
   --server "rust-sync=$server --mode sync --port {port} --threads {threads}"
   --server "rust-amd=$server --mode amd --port {port} --threads {threads}"
   --baseline cpp-amd)
+if [[ $python == 1 ]]; then
+  common+=(--server py-sync --server py-amd --server py-coro)
+fi
 
 {
   echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r)"
