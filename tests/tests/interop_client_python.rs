@@ -428,7 +428,7 @@ fn idle_connections_close_gracefully_and_reconnect_with_settings_from_a_config_f
     // Idle for more than the timeout: the client sends close connection, the server closes.
     assert!(
         peer.output()
-            .wait_for("closed tcp connection", Duration::from_secs(4)),
+            .wait_for("closed tcp connection", Duration::from_secs(10)),
         "{}",
         peer.output().text()
     );
