@@ -576,3 +576,32 @@ fn a_pending_result_nothing_can_complete_is_answered_not_left_hanging() {
         server.destroy();
     }
 }
+
+#[test]
+fn a_holding_adapter_reads_nothing_until_activated_again() {
+    let server = Communicator::with_properties(Properties::new()).unwrap();
+    let probe = Probe::new();
+    let a = adapter(&server, "Solo", &probe);
+    let client = Communicator::with_properties(Properties::new()).unwrap();
+    let prx = client
+        .string_to_proxy(&a.proxy_string(&Identity::new("probe")))
+        .unwrap()
+        .ice_invocation_timeout(10_000);
+    prx.ice_ping().wait().unwrap();
+    a.hold().unwrap();
+    let call = {
+        let prx = prx.clone();
+        std::thread::spawn(move || {
+            let reply = prx
+                .invoke("where", OperationMode::Normal, &[], None)
+                .wait()?;
+            reply.input().read_string().map_err(Error::from)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!call.is_finished(), "answered while holding");
+    a.activate().unwrap();
+    assert_eq!(call.join().unwrap().unwrap(), "Solo-dispatch-0 true");
+    client.destroy();
+    server.destroy();
+}
