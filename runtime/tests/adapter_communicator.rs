@@ -145,3 +145,54 @@ fn proxy_strings_quote_the_identity_only_when_ice_does() {
     adapter.destroy();
     communicator.destroy();
 }
+
+#[test]
+fn wildcard_endpoints_publish_the_machine_addresses_and_published_endpoints_replace_them() {
+    let props = Properties::new();
+    props.set("W.Endpoints", "tcp -h * -p 0");
+    props.set("P.Endpoints", "tcp -h 127.0.0.1 -p 0");
+    props.set(
+        "P.PublishedEndpoints",
+        "tcp -h example.org -p 4061:tcp -h 10.1.2.3 -p 4062",
+    );
+    let communicator = Communicator::with_properties(props).unwrap();
+
+    // Listening on every interface: published once per non-loopback IPv4 address of the
+    // machine (127.0.0.1 when it has none), all with the port the system chose.
+    let wild = communicator.create_object_adapter("W").unwrap();
+    wild.add(
+        ServiceServant::new(ServiceI::default()),
+        Identity::new("svc"),
+    )
+    .unwrap();
+    wild.activate().unwrap();
+    let published = wild.endpoints();
+    assert!(!published.is_empty());
+    let port = published[0].port;
+    assert_ne!(port, 0);
+    for e in &published {
+        assert_eq!(e.port, port);
+        let ip: std::net::Ipv4Addr = e.host.parse().expect("an IPv4 address");
+        assert!(!ip.is_unspecified());
+        assert!(!ip.is_loopback() || published.len() == 1, "{published:?}");
+    }
+    // Each published address reaches the adapter.
+    let client = Communicator::with_properties(Properties::new()).unwrap();
+    for e in &published {
+        let prx = client
+            .string_to_proxy(&format!("svc:tcp -h {} -p {}", e.host, e.port))
+            .unwrap()
+            .ice_invocation_timeout(5000);
+        prx.ice_ping().wait().unwrap();
+    }
+    client.destroy();
+
+    // PublishedEndpoints: what proxies carry, whatever the adapter listens on.
+    let p = communicator.create_object_adapter("P").unwrap();
+    let text = p.proxy_string(&Identity::new("x"));
+    assert_eq!(
+        text,
+        "x:tcp -h example.org -p 4061 -t 60000:tcp -h 10.1.2.3 -p 4062 -t 60000"
+    );
+    communicator.destroy();
+}

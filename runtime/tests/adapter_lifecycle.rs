@@ -119,8 +119,8 @@ fn fixture(pool: ThreadPoolConfig) -> Fixture {
     let adapter = ObjectAdapter::new(
         "A",
         AdapterConfig {
-            endpoints: String::new(),
             thread_pool: pool,
+            ..AdapterConfig::default()
         },
         rt.handle().clone(),
     )

@@ -54,6 +54,29 @@ pub fn parse_endpoints(input: &str, defaults: &ParseDefaults) -> Result<Vec<Endp
     Ok(endpoints)
 }
 
+/// Whether `host` means every interface (`-h *`, `-h 0.0.0.0`, or no host).
+pub(crate) fn is_wildcard(host: &str) -> bool {
+    matches!(host, "" | "*" | "0.0.0.0")
+}
+
+/// The machine's IPv4 addresses other than loopback ones, in the order the system lists
+/// them; `127.0.0.1` alone when there is no other (or the list cannot be read).
+pub(crate) fn local_hosts() -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    for interface in if_addrs::get_if_addrs().unwrap_or_default() {
+        if let std::net::IpAddr::V4(a) = interface.ip() {
+            let text = a.to_string();
+            if !a.is_loopback() && !hosts.contains(&text) {
+                hosts.push(text);
+            }
+        }
+    }
+    if hosts.is_empty() {
+        hosts.push("127.0.0.1".to_owned());
+    }
+    hosts
+}
+
 impl TcpEndpoint {
     /// What an adapter publishes for a parsed `tcp` endpoint it listens on at `port` (the
     /// port the system chose for `-p 0`).

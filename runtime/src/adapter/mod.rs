@@ -34,6 +34,10 @@ use std::task::{Context, Poll};
 pub struct AdapterConfig {
     /// Endpoints to listen on (Ice syntax, e.g. `tcp -h 127.0.0.1 -p 0`), empty for none.
     pub endpoints: String,
+    /// `<name>.PublishedEndpoints`: the endpoints put in the adapter's proxies instead of
+    /// those it listens on (e.g. a host name or the address of a proxy in front of it);
+    /// empty for the listening ones.
+    pub published_endpoints: String,
     /// The dispatch thread pool.
     pub thread_pool: ThreadPoolConfig,
 }
@@ -59,6 +63,7 @@ impl AdapterConfig {
             };
         Ok(AdapterConfig {
             endpoints: get(&format!("{name}.Endpoints")).unwrap_or_default(),
+            published_endpoints: get(&format!("{name}.PublishedEndpoints")).unwrap_or_default(),
             thread_pool,
         })
     }
@@ -109,6 +114,8 @@ pub(crate) struct AdapterShared {
     listeners: Mutex<Vec<(TcpEndpoint, crate::connection::Listener)>>,
     /// Listener closes started by deactivation.
     closing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// `<name>.PublishedEndpoints`, parsed, when set.
+    published: Option<Vec<TcpEndpoint>>,
 }
 
 impl Drop for AdapterShared {
@@ -182,6 +189,27 @@ impl ObjectAdapter {
         runtime: tokio::runtime::Handle,
         communicator: Option<crate::communicator::Communicator>,
     ) -> Result<ObjectAdapter> {
+        let published = if config.published_endpoints.trim().is_empty() {
+            None
+        } else {
+            let defaults = communicator
+                .as_ref()
+                .map(|c| c.client_defaults().parse.clone())
+                .unwrap_or_default();
+            let parsed = parse_endpoints(&config.published_endpoints, &defaults)?;
+            Some(
+                parsed
+                    .iter()
+                    .filter_map(|e| match e {
+                        crate::encoding::EndpointData::Tcp(t) => Some(TcpEndpoint::published(
+                            t,
+                            u16::try_from(t.port).unwrap_or(0),
+                        )),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        };
         let shared = Arc::new(AdapterShared {
             pool: Pool::new(&name, config.thread_pool.clone()),
             name,
@@ -195,6 +223,7 @@ impl ObjectAdapter {
             communicator,
             listeners: Mutex::new(Vec::new()),
             closing: Mutex::new(Vec::new()),
+            published,
         });
         shared.pool.start(&Arc::downgrade(&shared))?;
         Ok(ObjectAdapter { shared })
@@ -215,22 +244,48 @@ impl ObjectAdapter {
         self.shared.communicator.as_ref()
     }
 
-    /// The endpoints the adapter listens on, with the ports the system chose; a wildcard
-    /// host is published as `127.0.0.1`.
+    /// The endpoints the adapter publishes in its proxies: `<name>.PublishedEndpoints` when
+    /// set, else those it listens on, with the ports the system chose. As in Ice, an endpoint
+    /// listening on every interface (host empty, `*` or `0.0.0.0`) is published once for each
+    /// of the machine's IPv4 addresses other than loopback ones (`127.0.0.1` when it has no
+    /// other).
     pub fn endpoints(&self) -> Vec<TcpEndpoint> {
-        self.shared
-            .listeners
-            .lock()
-            .iter()
-            .map(|(e, l)| TcpEndpoint {
-                host: match e.host.as_str() {
-                    "" | "*" | "0.0.0.0" => "127.0.0.1".to_owned(),
-                    h => h.to_owned(),
-                },
-                port: l.local_addr().port(),
-                ..e.clone()
-            })
-            .collect()
+        if let Some(published) = &self.shared.published {
+            return published.clone();
+        }
+        let mut out = Vec::new();
+        for (e, l) in self.shared.listeners.lock().iter() {
+            let port = l.local_addr().port();
+            if endpoints::is_wildcard(&e.host) {
+                for host in endpoints::local_hosts() {
+                    out.push(TcpEndpoint {
+                        host,
+                        port,
+                        ..e.clone()
+                    });
+                }
+            } else {
+                out.push(TcpEndpoint { port, ..e.clone() });
+            }
+        }
+        out
+    }
+
+    /// Whether the adapter listens on `host:port` (a wildcard endpoint listens on every
+    /// local address).
+    fn listens_on(&self, host: &str, port: u16) -> bool {
+        let loopback = |h: &str| matches!(h, "127.0.0.1" | "localhost" | "::1");
+        let local = |h: &str| {
+            loopback(h)
+                || endpoints::is_wildcard(h)
+                || endpoints::local_hosts().iter().any(|a| a == h)
+        };
+        self.shared.listeners.lock().iter().any(|(e, l)| {
+            l.local_addr().port() == port
+                && (e.host == host
+                    || (loopback(&e.host) && loopback(host))
+                    || (endpoints::is_wildcard(&e.host) && local(host)))
+        })
     }
 
     /// The stringified proxy (Ice syntax) for `identity` on this adapter's endpoints.
@@ -585,12 +640,7 @@ pub fn check_blocking_invocation(host: &str, port: u16) -> Result<()> {
     if !adapter.blocking_call_would_deadlock() {
         return Ok(());
     }
-    let local = |h: &str| matches!(h, "" | "*" | "0.0.0.0" | "127.0.0.1" | "localhost" | "::1");
-    let ours = adapter
-        .endpoints()
-        .iter()
-        .any(|e| e.port == port && (e.host == host || (local(&e.host) && local(host))));
-    if ours {
+    if adapter.listens_on(host, port) {
         return Err(Error::WouldBlock(format!(
             "a blocking call from a dispatch thread of object adapter `{}' to its own \
              endpoint {host}:{port} would deadlock: all {} of its dispatch threads are busy \
