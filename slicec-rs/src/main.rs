@@ -57,7 +57,8 @@ struct Cli {
     /// Create generated files in DIR (which must exist).
     #[arg(long = "output-dir", value_name = "DIR")]
     output_dir: Option<PathBuf>,
-    /// Also generate code for definitions of included files.
+    /// Accepted for compatibility with slice2py and has no effect: each Slice file becomes its
+    /// own module, so compile the included files too.
     #[arg(long)]
     all: bool,
     /// Also write a servant skeleton to start from (`<Name>I.rs`).
