@@ -42,6 +42,8 @@ pub struct IncomingRequest {
     /// `local address = 127.0.0.1:10000\nremote address = 127.0.0.1:53422`; shared by every
     /// request of the connection.
     pub connection_description: std::sync::Arc<str>,
+    /// The connection it came on, when it came on one (set by the connection's reader).
+    pub connection: Option<crate::connection::Connection>,
 }
 
 /// Receives replies built by a [`Responder`]; implemented by connections.

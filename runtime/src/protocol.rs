@@ -408,6 +408,7 @@ fn read_request_fields(
         encoding,
         params,
         connection_description: Arc::clone(connection_description),
+        connection: None,
     })
 }
 

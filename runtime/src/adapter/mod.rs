@@ -729,6 +729,7 @@ impl AdapterShared {
             encoding,
             params,
             connection_description,
+            connection,
         } = request;
         let current = Current {
             adapter: ObjectAdapter {
@@ -742,6 +743,7 @@ impl AdapterShared {
             request_id,
             encoding,
             connection: connection_description,
+            con: connection,
         };
         let found = self.servants.read().find(&current.id, &current.facet);
         let mut completion = crate::dispatch::Completion {

@@ -139,7 +139,10 @@ struct Shared {
     state: watch::Sender<State>,
     dispatches: Arc<Semaphore>,
     dispatch_max: u32,
-    handler: Option<Arc<dyn RequestHandler>>,
+    /// Who dispatches the requests that arrive: the accepting adapter on a server
+    /// connection; on a client connection none, or the adapter set by
+    /// [`Connection::set_adapter`] (bidirectional connections).
+    handler: parking_lot::RwLock<Option<Arc<dyn RequestHandler>>>,
     started: Instant,
     last_read: AtomicU64,
     last_write: AtomicU64,
@@ -241,7 +244,7 @@ impl Connection {
             state: watch::Sender::new(State::Active),
             dispatches: Arc::new(Semaphore::new(dispatch_max as usize)),
             dispatch_max,
-            handler,
+            handler: parking_lot::RwLock::new(handler),
             started: Instant::now(),
             last_read: AtomicU64::new(0),
             last_write: AtomicU64::new(0),
@@ -255,7 +258,12 @@ impl Connection {
         tokio::spawn(write_loop(shared.clone(), wr, out_rx));
         if !shared.config.acm.timeout.is_zero() {
             let monitor = monitor_loop(shared.clone());
-            match shared.handler.as_ref().and_then(|h| h.monitor_handle()) {
+            let handle = shared
+                .handler
+                .read()
+                .as_ref()
+                .and_then(|h| h.monitor_handle());
+            match handle {
                 Some(handle) => drop(handle.spawn(monitor)),
                 None => drop(tokio::spawn(monitor)),
             }
@@ -340,6 +348,27 @@ impl Connection {
     /// destruction).
     pub async fn close_failing_pending(&self, error: Error) {
         self.shared.close_gracefully(Some(error)).await;
+    }
+
+    /// Lets the peer call objects of `adapter` over this connection (Ice's `setAdapter`): a
+    /// server can call back a client behind a firewall through the connection the client
+    /// opened. `None` stops dispatching (requests then get `ObjectNotExistException`).
+    pub fn set_adapter(&self, adapter: Option<&crate::adapter::ObjectAdapter>) {
+        *self.shared.handler.write() = adapter.map(|a| a.request_handler());
+    }
+
+    /// A proxy for `identity` that invokes over this connection only (Ice's `createProxy`):
+    /// how a server calls back an object of a client that set an adapter on the connection.
+    pub fn create_proxy(
+        &self,
+        communicator: &crate::communicator::Communicator,
+        identity: crate::identity::Identity,
+    ) -> crate::proxy::ObjectPrx {
+        crate::proxy::ObjectPrx::new(
+            communicator.clone(),
+            crate::encoding::ProxyData::new(identity),
+        )
+        .ice_fixed(self)
     }
 
     /// Sends a heartbeat (a validate-connection message).
@@ -938,7 +967,8 @@ async fn dispatch(
         // A closing server ignores new requests; the client retries them elsewhere.
         return true;
     }
-    if let Some(handler) = &shared.handler {
+    let handler = shared.handler.read().clone();
+    if let Some(handler) = &handler {
         // Adapter-wide back-pressure: while the adapter's dispatch queue is full (or the
         // adapter is holding), this connection reads nothing more, so TCP pushes back on
         // the client instead of requests piling up in memory.
@@ -972,7 +1002,11 @@ async fn dispatch(
         _permit: permit,
     });
     let responder = Responder::new(request.request_id, sink);
-    match &shared.handler {
+    let mut request = request;
+    request.connection = Some(Connection {
+        shared: Arc::clone(shared),
+    });
+    match &handler {
         Some(handler) => handler.handle_request(request, responder),
         None => {
             // No object adapter on this (client) connection: as Ice, the object does not exist.

@@ -28,6 +28,9 @@ pub struct Current {
     /// Description of the connection the request came on (local and remote addresses);
     /// shared by every request of the connection.
     pub connection: std::sync::Arc<str>,
+    /// The connection the request came on (Ice's `con`): `con.create_proxy(..)` calls back
+    /// an object of a client that set an adapter on it.
+    pub con: Option<crate::connection::Connection>,
 }
 
 impl Current {

@@ -91,6 +91,7 @@ fn read_request_body(
         encoding: EncodingVersion { major, minor },
         params: params.into(),
         connection_description: "local address = 127.0.0.1:1\nremote address = 127.0.0.1:2".into(),
+        connection: None,
     })
 }
 
@@ -143,6 +144,7 @@ pub fn request(
         encoding: ice_runtime::encoding::ENCODING_1_1,
         params: params.into(),
         connection_description: conn.into(),
+        connection: None,
     }
 }
 
