@@ -6,7 +6,7 @@
 //! dispatch thread (see [`crate::dispatch`]), and [`RequestHandler::poll_ready`] tells the
 //! connection to stop reading while the queue is full or the adapter is holding. With one
 //! dispatch thread (Ice's default), that thread runs the adapter's connections itself and
-//! dispatches each request where it was read (see [`crate::dispatch::pool`]).
+//! dispatches each request where it was read (see `dispatch/pool.rs`).
 
 mod communicator;
 mod endpoints;
