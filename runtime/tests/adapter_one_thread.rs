@@ -4,6 +4,9 @@
 //! block on calls to other servers, a self-call that would deadlock is refused, pending
 //! results do not hold the thread, and destruction does not wait for clients to leave.
 
+mod dispatch_support;
+
+use dispatch_support::string_param;
 use ice_runtime::adapter::ObjectAdapter;
 use ice_runtime::communicator::Communicator;
 use ice_runtime::dispatch::{is_dispatch_thread, Current, Dispatch, Dispatched, Request, Servant};
@@ -190,12 +193,6 @@ fn call_string(
     let prx = communicator.string_to_proxy(proxy)?;
     let reply = prx.invoke(op, OperationMode::Normal, params, None).wait()?;
     reply.input().read_string().map_err(Error::from)
-}
-
-fn string_param(s: &str) -> Vec<u8> {
-    let mut out = ice_runtime::encoding::OutputStream::new();
-    out.write_string(s);
-    out.into_vec()
 }
 
 #[test]

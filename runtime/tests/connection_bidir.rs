@@ -5,19 +5,13 @@
 
 mod dispatch_support;
 
+use dispatch_support::string_param;
 use ice_runtime::communicator::Communicator;
 use ice_runtime::dispatch::{Current, Dispatch, Dispatched, Request, Servant};
-use ice_runtime::encoding::OutputStream;
 use ice_runtime::identity::{Identity, OperationMode};
 use ice_runtime::properties::Properties;
 use ice_runtime::proxy::Wait;
 use ice_runtime::Error;
-
-fn string_param(s: &str) -> Vec<u8> {
-    let mut out = OutputStream::new();
-    out.write_string(s);
-    out.into_vec()
-}
 
 /// Server side: `callMe(name)` calls `hello("from the server")` on the client's object `name`
 /// over the connection the request came on, and answers what the client answered (or the

@@ -18,6 +18,13 @@ use std::time::{Duration, Instant};
 /// The Python interpreter that has ZeroC Ice.
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// The parameters of an operation taking one string (encoding 1.1).
+pub fn string_param(s: &str) -> Vec<u8> {
+    let mut out = ice_runtime::encoding::OutputStream::new();
+    out.write_string(s);
+    out.into_vec()
+}
+
 /// The folder with the shared Python scripts and Slice files (`tests/src/py`).
 pub fn py_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("py")

@@ -5,7 +5,7 @@ use ice_runtime::communicator::Communicator;
 use ice_runtime::encoding::{InputStream, OutputStream};
 use ice_runtime::proxy::{ObjectPrx, Wait};
 use ice_runtime::{Context, Error, Identity, OperationMode, ReplyStatus};
-use ice_tests::{py_script, PythonPeer};
+use ice_tests::{py_script, string_param, PythonPeer};
 use std::time::{Duration, Instant};
 
 fn server(args: &[&str]) -> PythonPeer {
@@ -16,12 +16,6 @@ fn client(peer: &PythonPeer, props: &[&str]) -> (Communicator, ObjectPrx) {
     let (comm, _) = Communicator::initialize(props.iter().copied()).unwrap();
     let prx = comm.string_to_proxy(&peer.proxy("service")).unwrap();
     (comm, prx)
-}
-
-fn string_param(s: &str) -> Vec<u8> {
-    let mut out = OutputStream::new();
-    out.write_string(s);
-    out.into_vec()
 }
 
 fn call(

@@ -7,17 +7,12 @@ use ice_runtime::dispatch::{Dispatch, Dispatched, Request, Servant};
 use ice_runtime::encoding::{InputStream, OutputStream};
 use ice_runtime::proxy::{ObjectPrx, Wait};
 use ice_runtime::{Error, Identity, OperationMode};
+use ice_tests::string_param;
 
 /// `echo(string) -> string`; `relay(string)` asks `next` for `echo` asynchronously;
 /// `relayBlocking(string)` does the same with a blocking wait on its dispatch thread.
 struct Echo {
     next: Option<ObjectPrx>,
-}
-
-fn string_param(s: &str) -> Vec<u8> {
-    let mut out = OutputStream::new();
-    out.write_string(s);
-    out.into_vec()
 }
 
 fn echo_of(

@@ -682,7 +682,7 @@ impl RequestHandler for ObjectAdapter {
         };
         if self.shared.pool.dispatches_inline() {
             // This is the adapter's one thread, reading its connections: dispatch right here.
-            self.shared.pool.run_inline(job, &runner);
+            crate::dispatch::pool::run_inline(job, &runner);
         } else {
             self.shared.pool.push(job, &runner);
         }

@@ -114,10 +114,10 @@ async fn accept_loop(
             conn.closed().await;
             inner.connections.lock().remove(&id);
         };
-        match io {
-            Some(io) => drop(io.spawn(task)),
-            None => drop(tokio::spawn(task)),
-        }
+        drop(
+            io.unwrap_or_else(tokio::runtime::Handle::current)
+                .spawn(task),
+        );
     }
 }
 

@@ -96,6 +96,17 @@ struct Direct {
 /// The most bytes of replies held in a connection's cork.
 const CORK_MAX: usize = 64 * 1024;
 
+/// `message` behind the replies held in the cork, which is emptied: what a direct write
+/// sends so that the corked replies keep their place.
+fn after_cork(direct: &mut Direct, message: Vec<u8>) -> Vec<u8> {
+    if direct.cork.is_empty() {
+        return message;
+    }
+    let mut bytes = std::mem::take(&mut direct.cork);
+    bytes.extend_from_slice(&message);
+    bytes
+}
+
 thread_local! {
     /// The connection (the address of its `Shared`) whose reader, on this thread, is
     /// dispatching a request with another complete request behind it; 0 for none.
@@ -257,16 +268,13 @@ impl Connection {
         tokio::spawn(read_loop(shared.clone(), rd));
         tokio::spawn(write_loop(shared.clone(), wr, out_rx));
         if !shared.config.acm.timeout.is_zero() {
-            let monitor = monitor_loop(shared.clone());
             let handle = shared
                 .handler
                 .read()
                 .as_ref()
-                .and_then(|h| h.monitor_handle());
-            match handle {
-                Some(handle) => drop(handle.spawn(monitor)),
-                None => drop(tokio::spawn(monitor)),
-            }
+                .and_then(|h| h.monitor_handle())
+                .unwrap_or_else(tokio::runtime::Handle::current);
+            drop(handle.spawn(monitor_loop(shared.clone())));
         }
         Ok(Connection { shared })
     }
@@ -584,7 +592,7 @@ impl Shared {
             self.queue_cork(&mut direct);
             None
         } else {
-            let cork = std::mem::take(&mut direct.cork);
+            let cork = after_cork(&mut direct, Vec::new());
             self.write_now(&mut direct, cork)
         };
         self.release_direct(direct, failure);
@@ -640,8 +648,7 @@ impl Shared {
         }
         let mut direct = self.direct.lock();
         let failure = if direct.queued == 0 && self.config.trace_protocol < 1 {
-            let mut bytes = std::mem::take(&mut direct.cork);
-            bytes.extend_from_slice(message);
+            let bytes = after_cork(&mut direct, message.to_vec());
             self.write_now(&mut direct, bytes)
         } else {
             self.queue_cork(&mut direct);
@@ -705,13 +712,7 @@ impl Shared {
                 direct.cork.extend_from_slice(&message);
                 return None;
             }
-            let bytes = if direct.cork.is_empty() {
-                message
-            } else {
-                let mut cork = std::mem::take(&mut direct.cork);
-                cork.extend_from_slice(&message);
-                cork
-            };
+            let bytes = after_cork(direct, message);
             self.write_now(direct, bytes)
         } else {
             self.queue_cork(direct);
@@ -840,10 +841,8 @@ async fn read_frame(
     state_rx: &mut watch::Receiver<State>,
 ) -> Result<Option<(protocol::Header, BytesMut)>> {
     loop {
-        if let Some(header_bytes) = buf.get(..HEADER_SIZE) {
-            let mut h = [0u8; HEADER_SIZE];
-            h.copy_from_slice(header_bytes);
-            let header = protocol::parse_header(&h, shared.config.message_size_max)?;
+        if let Some(header) = front_header(buf, shared.config.message_size_max) {
+            let header = header?;
             if buf.len() >= header.size {
                 return Ok(Some((header, buf.split_to(header.size))));
             }
@@ -944,15 +943,16 @@ async fn read_loop(shared: Arc<Shared>, mut rd: OwnedReadHalf) {
     shared.set_closed(error);
 }
 
+/// The checked header at the front of `buf`, once its 14 bytes are there.
+fn front_header(buf: &[u8], message_size_max: usize) -> Option<Result<protocol::Header>> {
+    let bytes: &[u8; HEADER_SIZE] = buf.get(..HEADER_SIZE)?.try_into().ok()?;
+    Some(protocol::parse_header(bytes, message_size_max))
+}
+
 /// Whether `buf` starts with a whole request message (uncompressed, with a valid header).
 fn next_request_complete(buf: &[u8], message_size_max: usize) -> bool {
-    let Some(header_bytes) = buf.get(..HEADER_SIZE) else {
-        return false;
-    };
-    let mut h = [0u8; HEADER_SIZE];
-    h.copy_from_slice(header_bytes);
-    matches!(protocol::parse_header(&h, message_size_max),
-        Ok(header) if header.message_type == MessageType::Request && buf.len() >= header.size)
+    matches!(front_header(buf, message_size_max),
+        Some(Ok(header)) if header.message_type == MessageType::Request && buf.len() >= header.size)
 }
 
 /// Hands one request to the handler once a dispatch permit is free. Returns false when the

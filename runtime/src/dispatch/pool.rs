@@ -203,12 +203,6 @@ impl Pool {
         self.shared.inline.get().is_some() && self.is_own_thread()
     }
 
-    /// Runs a job now on the pool's one thread (see [`Pool::dispatches_inline`]); servant code
-    /// may block meanwhile, as on any dispatch thread.
-    pub(crate) fn run_inline(&self, job: Job, runner: &Runner) {
-        run_inline_here(job, runner);
-    }
-
     /// Threads running now (busy or idle).
     pub(crate) fn thread_count(&self) -> usize {
         if self.shared.inline.get().is_some() {
@@ -384,8 +378,10 @@ fn spawn_thread(shared: &Arc<PoolShared>, st: &mut PoolState, runner: Runner) ->
 /// so that they finish closing.
 const INLINE_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Runs a job on the calling thread, marked as an inline dispatch for its duration.
-fn run_inline_here(job: Job, runner: &Runner) {
+/// Runs a job on the calling thread, marked as an inline dispatch for its duration: the pool's
+/// one thread (see [`Pool::dispatches_inline`]), where servant code may block as on any
+/// dispatch thread.
+pub(crate) fn run_inline(job: Job, runner: &Runner) {
     struct Reset(bool);
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -422,7 +418,7 @@ async fn drain_queue(pool: &Arc<PoolShared>, runner: &Runner) {
             (job, wakers)
         };
         wakers.into_iter().for_each(Waker::wake);
-        run_inline_here(job, runner);
+        run_inline(job, runner);
         ran += 1;
         if ran % 32 == 0 {
             tokio::task::yield_now().await;

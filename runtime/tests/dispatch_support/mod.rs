@@ -113,6 +113,13 @@ pub fn parse_requests(msg: &[u8]) -> Vec<IncomingRequest> {
     }
 }
 
+/// The parameters of an operation taking one string (encoding 1.1).
+pub fn string_param(s: &str) -> Vec<u8> {
+    let mut out = ice_runtime::encoding::OutputStream::new();
+    out.write_string(s);
+    out.into_vec()
+}
+
 /// Runs an interoperability peer script with `/usr/bin/python3` (Debian's, which has Ice).
 pub fn python() -> std::process::Command {
     let python = std::path::Path::new("/usr/bin/python3");
